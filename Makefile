@@ -1,0 +1,25 @@
+# The two set-up commands of the README call these targets. They create .venv themselves.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: samples test install dev clean
+
+$(BIN)/extractor: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(BIN)/extractor
+
+install: $(BIN)/extractor
+
+# The main job on the bundled samples, embedded default (parser + checker, no LLM).
+samples: install
+	$(BIN)/extractor extract evals/samples/*.txt --flat --out out/samples
+	@echo "results in out/samples/"
+
+test: install
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) out build dist

@@ -1,0 +1,191 @@
+"""The deterministic template parser: Document → draft Report.
+
+Steps: flatten the document into a token stream (``tokens``), find the six sections by heading text
+(``sections``), read each table's region into records (``records``) and then into row readings that
+the identities choose between (``table2``/``table3``/``table4``, ``grid``), and read the prose
+figures (``prose``). Every value keeps its printed text, provenance and how it was obtained; cells the
+document does not show are inferred only through an identity, and flagged.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import errors
+from ..document import Document, Where
+from ..report import Report, Section, Template, Value
+from ..template import APPEAL_KEYS
+from . import prose
+from .grid import Solution
+from .records import Record, build_records
+from .sections import SectionSpan, find_sections
+from .table2 import Table2, read_table2
+from .table3 import Table3, read_table3
+from .table4 import read_table4
+from .tokens import FlowText, Token, document_tokens, pieces
+
+
+@dataclass
+class Parsed:
+    """What the parser found, kept for the later stages (LLM fallback needs the regions)."""
+
+    report: Report
+    flow: FlowText
+    sections: dict[str, SectionSpan]
+    unsettled: list[str]  # regions the parser could not read: table2, table3, table4, prose keys
+
+
+def parse(doc: Document) -> Parsed:
+    flow = FlowText(document_tokens(doc))
+    spans = find_sections(flow.text)
+    report = Report()
+    report.sections = [Section(key=s.key, heading=s.heading, where=flow.where(s.start, s.body)) for s in spans.values()]
+    unsettled: list[str] = []
+
+    org_year = prose.title(flow.text)
+    year = org_year[1] if org_year else prose.period_year(flow.text)
+    if org_year:
+        where = flow.where(*org_year[2])
+        report.values["meta.org_name"] = Value(key="meta.org_name", value=org_year[0], raw=org_year[0], where=[where])
+        report.values["meta.year"] = Value(key="meta.year", value=org_year[1], raw=str(org_year[1]), where=[where])
+    elif year is not None:
+        report.values["meta.year"] = Value(key="meta.year", value=year, raw=str(year), confidence=0.7, flags=["low_confidence"])
+
+    t3 = read_table3(_records(flow, _region(spans, "s3", flow)), year)
+    t2_region = _region(spans, "s2", flow)
+    t2 = read_table2(_records(flow, t2_region)) if t2_region else None
+    t4_region = _region(spans, "s4", flow)
+    t4 = read_table4(_records(flow, t4_region)) if t4_region else None
+
+    if t3 is None and t2 is None and not _looks_like_report(flow.text, spans):
+        raise errors.NotAReport("no disclosure-report tables or sections found: this does not look like a "
+                                "政府信息公开工作年度报告")
+    report.template = Template(table2=t2.version if t2 else None, table3=t3.version if t3 else None)
+    if t3:
+        _put_solution(report, t3.solution, placed=t3.placed_by_order)
+        if t3.placed_by_order:
+            report.notes.append("rows placed by template order (labels lost): " + ", ".join(t3.placed_by_order))
+        report.notes += t3.notes
+    else:
+        unsettled.append("table3")
+    if t4:
+        _put_solution(report, t4, placed=[])
+    else:
+        unsettled.append("table4")
+    if t2:
+        _put_table2(report, t2)
+    else:
+        unsettled.append("table2")
+    _put_prose(report, flow, spans, unsettled)
+    return Parsed(report, flow, spans, unsettled)
+
+
+def _looks_like_report(text: str, spans: dict[str, SectionSpan]) -> bool:
+    return len(spans) >= 3 and "政府信息公开" in text
+
+
+def _region(spans: dict[str, SectionSpan], key: str, flow: FlowText) -> tuple[int, int] | None:
+    span = spans.get(key)
+    if span is not None:
+        return span.body, span.end
+    if key == "s3":
+        return 0, len(flow.text)  # headings lost: let the row labels find the table anywhere
+    return None
+
+
+def _records(flow: FlowText, region: tuple[int, int] | None) -> list[Record]:
+    if region is None:
+        return []
+    start, end = region
+    sliced: list[Token] = []
+    first = flow.token_at(start)
+    for i in range(first, len(flow.tokens)):
+        tok_start = flow.starts[i]
+        tok = flow.tokens[i]
+        if tok_start >= end:
+            break
+        a = max(start, tok_start) - tok_start
+        b = min(end, tok_start + len(tok.text)) - tok_start
+        if b <= a and tok.text:
+            continue
+        sliced.append(Token(tok.text[a:b], tok.where, tok.row_start or not sliced, tok.cell and a == 0))
+    return build_records(pieces(sliced))
+
+
+# ---- tables → values ------------------------------------------------------------------------
+
+def _put_solution(report: Report, sol: Solution, placed: list[str]) -> None:
+    placed_rows = set(placed)
+    for key, cell in sol.cells.items():
+        value = sol.values[key]
+        v = Value(key=key, value=value, raw=cell.raw, where=[cell.where] if cell.where else [], note=cell.note)
+        v.flag(*cell.flags)
+        row = key.rsplit(".", 1)[0].removeprefix("requests.")
+        if cell.kind == "printed":
+            v.method = "parsed"
+            if cell.glued:
+                v.confidence = 0.95
+            if row in placed_rows:
+                v.confidence = min(v.confidence, 0.9)
+        elif key in sol.inferred:
+            v.method = "inferred"
+            v.confidence = 0.9
+            if cell.kind == "blank" and cell.interior and value == 0:
+                v.note = "blank cell; the identities make it 0"
+            else:
+                v.flag("inferred")
+        else:
+            v.method = "default"
+            v.confidence = 0.4
+            v.flag("blank" if cell.kind == "blank" else "missing")
+        if key in sol.alternatives:
+            v.candidates = sol.alternatives[key]
+            v.confidence = min(v.confidence, 0.3)
+            v.flag("ambiguous_split" if cell.glued else "ambiguous")
+        report.values[key] = v
+    if sol.exhausted:
+        report.notes.append("too many readings to try them all; glued cells left flagged")
+        for key, cell in sol.cells.items():
+            if cell.glued:
+                report.values[key].flag("ambiguous_split")
+
+
+def _put_table2(report: Report, t2: Table2) -> None:
+    for key, cell in t2.cells.items():
+        v = Value(key=key, value=cell.value, raw=cell.raw, where=[cell.where] if cell.where else [], note=cell.note)
+        if cell.candidates:
+            v.candidates = cell.candidates
+            v.confidence = 0.3
+            v.flag("ambiguous_split")
+        if cell.blank:
+            v.value, v.method, v.confidence = 0, "default", 0.5
+            v.flag("blank")
+        report.values[key] = v
+
+
+def _put_prose(report: Report, flow: FlowText, spans: dict[str, SectionSpan], unsettled: list[str]) -> None:
+    text = flow.text
+    first_table = min((spans[k].start for k in ("s2", "s3") if k in spans), default=len(text))
+    s1 = spans.get("s1")
+    start = s1.body if s1 else 0
+    for key, finder in (("narrative.proactive_items", prose.proactive_items),
+                        ("narrative.requests_received", prose.requests_received)):
+        fig = finder(text, start, first_table) or finder(text, 0, len(text))
+        _put_figure(report, flow, key, fig, unsettled)
+    s6 = spans.get("s6")
+    fee = prose.info_fee(text, s6.body, s6.end) if s6 else None
+    _put_figure(report, flow, "fees.info_processing_fee_yuan", fee, unsettled)
+
+
+def _put_figure(report: Report, flow: FlowText, key: str, fig: prose.ProseFigure | None, unsettled: list[str]) -> None:
+    if fig is None:
+        unsettled.append(key)
+        return
+    where: Where = flow.where(*fig.span)
+    v = Value(key=key, value=fig.value, raw=fig.raw, where=[where], confidence=0.9 if fig.pattern == 0 else 0.75)
+    if fig.pattern >= 2:
+        v.confidence = 0.55
+        v.flag("low_confidence")
+    report.values[key] = v
+
+
+__all__ = ["Parsed", "parse", "APPEAL_KEYS"]

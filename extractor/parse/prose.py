@@ -1,0 +1,123 @@
+"""Figures stated in the prose: org name and year (title), proactive items, requests received
+(section 一), and the 信息处理费 (section 六).
+
+Prose is searched in a compacted form (line breaks and markdown marks removed) because PDFs and
+converted Markdown break sentences mid-word; every match maps back to its source offsets.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_DROP = set("\n*#|")
+_SPACE = set("\t")  # a cell boundary: keeps 名称 | 沭阳县… from reading as one name
+
+
+@dataclass
+class Compact:
+    text: str
+    index: list[int]  # compact offset → source offset
+
+    @classmethod
+    def of(cls, source: str, start: int = 0, end: int | None = None) -> "Compact":
+        end = len(source) if end is None else end
+        chars, index = [], []
+        for i in range(start, end):
+            ch = source[i]
+            if ch in _DROP:
+                continue
+            chars.append(" " if ch in _SPACE else ch)
+            index.append(i)
+        return cls("".join(chars), index)
+
+    def span(self, m: re.Match[str], group: int | str = 0) -> tuple[int, int]:
+        a, b = m.span(group)
+        return self.index[a], self.index[max(a, b - 1)] + 1
+
+
+@dataclass
+class ProseFigure:
+    key: str
+    value: int | str
+    raw: str
+    span: tuple[int, int]  # source offsets
+    pattern: int  # which pattern matched (0 = the most specific)
+
+
+_N = r"(\d[\d,]*)\s*(余)?"
+_NUM_CN = r"[一二三四五六七八九十]"
+
+TITLE_PATTERNS = (
+    re.compile(r"(?P<org>[\u4e00-\u9fff（）()]{2,40}?)\s*(?P<year>20\d{2})\s*年\s*度?\s*(?:政府信息公开|政务公开|信息公开)"),
+    re.compile(r"(?P<year>20\d{2})\s*年\s*度?\s*(?P<org>[\u4e00-\u9fff（）()]{2,40}?)\s*(?:政府信息公开|政务公开)"),
+)
+PERIOD = re.compile(r"(20\d{2})\s*年\s*1\s*月\s*1\s*日")
+
+PROACTIVE_PATTERNS = (
+    re.compile(r"主动公开[^。；;]{0,20}?政府信息\s*(?:共|累计|共计)?\s*" + _N + r"\s*[条件篇]"),
+    re.compile(r"(?:公开|发布|公布)[^。；;，,]{0,12}?政府信息\s*(?:共|累计|共计)?\s*" + _N + r"\s*[条件篇]"),
+    re.compile(r"(?:主动)?公开[^。；;，,]{0,6}?信息\s*(?:共|累计|共计)?\s*" + _N + r"\s*条"),
+)
+REQUEST_PATTERNS = (
+    re.compile(r"(?:收到|受理|接到|接收|共收)[^。；;]{0,30}?申请[^。；;，,\d]{0,8}?(?:共计|共|合计)?\s*" + _N + r"\s*[件项条个]"),
+    re.compile(r"(?:收到|受理|接到|接收)\s*" + _N + r"\s*件[^。；;]{0,6}申请"),
+)
+FEE_ZERO = re.compile(
+    r"(?:未|没有|无|不)[^。；;]{0,12}?(?:收取|收费|发生)[^。；;]{0,16}?(?:费|情况|事项)"
+    r"|(?:信息处理费|收费)[^。；;]{0,6}?(?:为|共计|共)?\s*0\s*元"
+)
+FEE_AMOUNT = re.compile(r"(?:收取|收费)[^。；;]{0,20}?(?:信息处理费|费用)?[^。；;\d]{0,8}?(\d[\d,]*(?:\.\d+)?)\s*元")
+
+
+def title(source: str, limit: int = 1500) -> tuple[str, int, tuple[int, int]] | None:
+    """(org name, year, span) from the first title-like line of the document."""
+    head = Compact.of(source, 0, min(len(source), limit))
+    best = None
+    for pattern in TITLE_PATTERNS:
+        m = pattern.search(head.text)
+        if m and (best is None or m.start() < best[0].start()):
+            best = (m, pattern)
+    if best is None:
+        return None
+    m = best[0]
+    org = re.sub(r"^(?:标题|正文)", "", m.group("org")).strip("（）() ")
+    return org, int(m.group("year")), head.span(m)
+
+
+def period_year(source: str) -> int | None:
+    m = PERIOD.search(source)
+    return int(m.group(1)) if m else None
+
+
+def first_figure(key: str, source: str, start: int, end: int, patterns) -> ProseFigure | None:
+    """The earliest match of the two most specific patterns (the headline figure comes first;
+    breakdowns follow it), else the earliest match of the looser ones."""
+    region = Compact.of(source, start, end)
+    for offset, tier in ((0, patterns[:2]), (2, patterns[2:])):
+        hits = [(m.start(), offset + rank, m) for rank, p in enumerate(tier) if (m := p.search(region.text))]
+        if hits:
+            _, rank, m = min(hits, key=lambda h: h[:2])
+            value = int(m.group(1).replace(",", ""))
+            return ProseFigure(key, value, m.group(0), region.span(m, 1), rank)
+    return None
+
+
+def proactive_items(source: str, start: int, end: int) -> ProseFigure | None:
+    return first_figure("narrative.proactive_items", source, start, end, PROACTIVE_PATTERNS)
+
+
+def requests_received(source: str, start: int, end: int) -> ProseFigure | None:
+    return first_figure("narrative.requests_received", source, start, end, REQUEST_PATTERNS)
+
+
+def info_fee(source: str, start: int, end: int) -> ProseFigure | None:
+    region = Compact.of(source, start, end)
+    amount = FEE_AMOUNT.search(region.text)
+    zero = FEE_ZERO.search(region.text)
+    if amount and (zero is None or amount.start() < zero.start()):
+        text = amount.group(1).replace(",", "")
+        value: int | str = int(text) if "." not in text else text
+        return ProseFigure("fees.info_processing_fee_yuan", value, amount.group(0), region.span(amount, 1), 1)
+    if zero:
+        return ProseFigure("fees.info_processing_fee_yuan", 0, zero.group(0), region.span(zero), 0)
+    return None

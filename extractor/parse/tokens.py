@@ -1,0 +1,165 @@
+"""Document → a flat stream of tokens, and the full text with a map back to tokens.
+
+Tables arrive in every shape: real grids, one cell per line, tab rows, Markdown pipes, or text with
+no separators at all (``…申请数量640020470二、上年结转…``). The parser therefore reads a *stream*:
+each cell or line is a token carrying its provenance and whether it starts a source row. Tokens are
+then split into label text and number runs (``pieces``), keeping for every number run whether its
+digits may hold several glued cells (``glued``: it came out of free text, not out of its own cell).
+"""
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from ..document import Document, TableBlock, TextBlock, Where
+
+
+@dataclass(slots=True)
+class Token:
+    text: str
+    where: Where
+    row_start: bool
+    cell: bool  # True when the token is one whole table cell (its own separators are certain)
+
+
+def document_tokens(doc: Document) -> list[Token]:
+    tokens: list[Token] = []
+    for t_index, block in enumerate(doc.blocks):
+        if isinstance(block, TextBlock):
+            tokens.append(Token(block.text, block.where, True, False))
+            continue
+        assert isinstance(block, TableBlock)
+        for row in block.rows:
+            first = True
+            for cell in row:
+                if cell.spanned:
+                    continue
+                where = cell.where if cell.where.table is not None else cell.where.model_copy(update={"table": t_index})
+                tokens.append(Token(cell.text, where, first, True))
+                first = False
+    return tokens
+
+
+class FlowText:
+    """The document as one string (tokens joined by tab/newline) with offset → token lookup."""
+
+    def __init__(self, tokens: list[Token]):
+        self.tokens = tokens
+        parts: list[str] = []
+        self.starts: list[int] = []
+        pos = 0
+        for i, tok in enumerate(tokens):
+            sep = "" if i == 0 else ("\n" if tok.row_start else "\t")
+            pos += len(sep)
+            parts.append(sep + tok.text)
+            self.starts.append(pos)
+            pos += len(tok.text)
+        self.text = "".join(parts)
+
+    def token_at(self, offset: int) -> int:
+        return max(0, bisect.bisect_right(self.starts, offset) - 1)
+
+    def where(self, start: int, end: int) -> Where:
+        a, b = self.token_at(start), self.token_at(max(start, end - 1))
+        w = self.tokens[a].where
+        for i in range(a + 1, b + 1):
+            w = w.merged(self.tokens[i].where)
+        return w
+
+
+# ---- normalisation ---------------------------------------------------------------------------
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．，－", "0123456789.,-")
+
+
+def normalize(text: str) -> str:
+    """NFKC-lite: full-width digits and punctuation to ASCII, non-breaking spaces to spaces."""
+    text = text.translate(_FULLWIDTH)
+    return text.replace("\u00a0", " ").replace("\u3000", " ").replace("&nbsp;", " ")
+
+
+def squash(text: str) -> str:
+    """Label text for matching: no whitespace, markdown emphasis or heading marks, unified brackets."""
+    text = normalize(text)
+    text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"[\s*#|]", "", text)
+    return text.replace("(", "（").replace(")", "）")
+
+
+# ---- pieces: label text vs number runs -------------------------------------------------------
+BLANK_MARKS = {"", "-", "—", "–", "/", "／", "无", "——", "－", "\\", "…"}
+
+
+@dataclass(slots=True)
+class Piece:
+    kind: str  # "text" | "num" | "blank"
+    text: str  # for num: the digits (and sign/decimal point) only
+    where: Where
+    row_start: bool
+    glued: bool = False  # a number run from free text: may hold several cells' digits
+    note: str | None = None  # text printed with the number in its cell, e.g. （其中修订16件）
+    unit: str | None = None  # e.g. 元 for 2019 procurement amounts
+
+
+# a cell that is a number, possibly with a thousands separator, a note or a unit
+_CELL_NUMBER = re.compile(
+    r"^\s*(?P<num>[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?)\s*(?P<unit>万?元|件|条|个|项)?\s*(?P<note>[（(].*[）)])?\s*$"
+)
+# number runs inside free text; a digit followed by 、/./． and a CJK character is list numbering
+_RUN = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:\s*万?元)?")
+_NUMBERING_AFTER = re.compile(r"^\s*[.、．]\s*[\u4e00-\u9fff“\"]")
+
+
+def pieces(tokens: list[Token]) -> list[Piece]:
+    out: list[Piece] = []
+    for tok in tokens:
+        text = normalize(tok.text)
+        stripped = text.strip()
+        if tok.cell:
+            if stripped in BLANK_MARKS:
+                out.append(Piece("blank", stripped, tok.where, tok.row_start))
+                continue
+            m = _CELL_NUMBER.match(stripped)
+            if m:
+                out.append(Piece("num", m.group("num").replace(",", ""), tok.where, tok.row_start,
+                                 note=m.group("note"), unit=m.group("unit")))
+                continue
+        out.extend(_split_free_text(text, tok))
+    return out
+
+
+def _split_free_text(text: str, tok: Token) -> list[Piece]:
+    result: list[Piece] = []
+    pos = 0
+    first = tok.row_start
+    for m in _RUN.finditer(text):
+        start, end = m.start(), m.end()
+        run = m.group(0)
+        if _NUMBERING_AFTER.match(text[end:]):
+            # "…00000002.其他法律…": the last digit numbers the next label, it is not a value
+            if len(run.rstrip()) == 1 or not run[-1].isdigit():
+                continue
+            end -= 1
+            run = run[:-1]
+        if start > 0 and text[start - 1] in "第（(" and end < len(text) and text[end:end + 1] in "项）)":
+            continue  # 第20条-style references are text
+        label = text[pos:start]
+        if label.strip():
+            result.append(Piece("text", label, tok.where, first))
+            first = False
+        unit = None
+        um = re.search(r"万?元$", run)
+        if um:
+            unit = um.group(0)
+            run = run[: um.start()].rstrip()
+        result.append(Piece("num", run.replace(",", ""), tok.where, first, glued=not tok.cell, unit=unit))
+        first = False
+        pos = end
+    tail = text[pos:]
+    if tail.strip() or not result:
+        if tail.strip() in BLANK_MARKS and tok.cell:
+            result.append(Piece("blank", tail.strip(), tok.where, first))
+        else:
+            result.append(Piece("text", tail, tok.where, first))
+    return result

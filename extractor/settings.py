@@ -1,0 +1,63 @@
+"""Configuration: one object, built at the entry point (CLI, server, tests) and passed down.
+
+Values come from keyword arguments first, then ``EXTRACTOR_*`` environment variables, then defaults.
+With no configuration at all everything runs: parser + checker, no LLM, SQLite review store.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    # input limits: bad input is an answer, so every limit is a clear status, not a hang
+    max_text_bytes: int = 20 * MB  # text/markdown/html: a real report is < 1 MB
+    max_binary_bytes: int = 200 * MB  # pdf/docx/images
+    max_pages: int = 200
+    # LLM (off unless a base URL is configured)
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = field(default=None, repr=False)  # never printed
+    llm_mode: str = "JSON_SCHEMA"
+    llm_use: str = "auto"  # off | fallback | always | auto (= fallback when configured)
+    llm_timeout: float = 60.0
+    llm_concurrency: int = 2
+    # review store
+    db_path: Path | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f"EXTRACTOR_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _coerce(f.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+    def with_(self, **changes: object) -> "Settings":
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def llm_enabled(self) -> bool:
+        if self.llm_use == "off":
+            return False
+        return bool(self.llm_base_url and self.llm_model)
+
+
+def _coerce(type_name: object, raw: str) -> object:
+    t = str(type_name)
+    if t.startswith("int"):
+        return int(raw)
+    if t.startswith("float"):
+        return float(raw)
+    if "Path" in t:
+        return Path(raw)
+    return raw
