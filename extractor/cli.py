@@ -1,47 +1,63 @@
-"""Command line: parses arguments and calls one library function per command."""
+"""Command line: parses arguments and calls one library function per command.
+
+Each command lives beside the code it drives, in a light ``command`` module exposing
+``register(subparsers)``; the parser it adds sets ``run(args, settings) -> exit code``.
+"""
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from pathlib import Path
 
 from .settings import Settings
 
+COMMAND_MODULES = (
+    "extractor.commands.extract",
+    "extractor.evaluate.command",
+    "extractor.batch.command",
+    "extractor.review.command",
+    "extractor.server.command",
+)
 
-def main(argv: list[str] | None = None) -> int:
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="extractor", description="Extract and check 政府信息公开工作年度报告.")
     sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("extract", help="extract reports to JSON (rich, or --flat per spec/output.md)")
-    p.add_argument("files", nargs="+", type=Path)
-    p.add_argument("--flat", action="store_true", help="print the flat contract instead of the rich result")
-    p.add_argument("--out", type=Path, help="write one JSON file per document into this folder")
-    _llm_flags(p)
-
-    args = parser.parse_args(argv)
-    settings = _settings(args)
-    if args.command == "extract":
-        from .outputs import extract_to
-
-        return extract_to(args.files, settings, flat=args.flat, out_dir=args.out, stdout=sys.stdout)
-    return 2
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith(name.rsplit(".", 1)[0]):
+                continue  # a command still being built is simply absent
+            raise
+        module.register(sub)
+    return parser
 
 
-def _llm_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--llm", choices=["off", "fallback", "always"], help="use the configured LLM endpoint")
+def add_llm_flags(p: argparse.ArgumentParser) -> None:
+    """Flags matching the EXTRACTOR_LLM_* environment variables (see extractor.settings)."""
+    p.add_argument("--llm", dest="llm_use", choices=["off", "fallback", "always"],
+                   help="default: fallback when an endpoint is configured, off otherwise")
     p.add_argument("--llm-base-url")
     p.add_argument("--llm-model")
-    p.add_argument("--llm-mode")
+    p.add_argument("--llm-mode", help="instructor mode: JSON_SCHEMA (local servers) or TOOLS (OpenAI)")
+    p.add_argument("--llm-timeout", type=float)
+    p.add_argument("--llm-concurrency", type=int)
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(
-        llm_use=getattr(args, "llm", None),
-        llm_base_url=getattr(args, "llm_base_url", None),
-        llm_model=getattr(args, "llm_model", None),
-        llm_mode=getattr(args, "llm_mode", None),
-    )
+def settings_from(args: argparse.Namespace) -> Settings:
+    names = ("llm_use", "llm_base_url", "llm_model", "llm_mode", "llm_timeout", "llm_concurrency", "db_path")
+    return Settings.from_env(**{n: getattr(args, n) for n in names if getattr(args, n, None) is not None})
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = settings_from(args)
+    return int(args.run(args, settings))
 
 
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    sys.exit(main())
+
+
+__all__ = ["main", "add_llm_flags", "settings_from"]

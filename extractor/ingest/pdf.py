@@ -20,7 +20,6 @@ Pages without ruling lines lose nothing: all their text comes out as lines.
 from __future__ import annotations
 
 import bisect
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -108,8 +107,13 @@ class _PageTable:
 class _Page:
     number: int  # 1-based
     height: float
+    has_images: bool
     lines: list[_Fragment] = field(default_factory=list)  # text outside tables
     tables: list[_PageTable] = field(default_factory=list)
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.lines) or any(text for table in self.tables for text in table.texts)
 
 
 # ---- entry point -----------------------------------------------------------------------------
@@ -122,8 +126,8 @@ def read_pdf(data: bytes, source: Source, settings: Settings) -> Document:
         except _PDF_ERRORS as exc:
             raise errors.CorruptInput(f"the PDF is damaged: {exc}") from None
         page_count = pdf.page_count
-    warnings = [f"page {p.number} has no text layer (scanned or image-only?)" for p in pages
-                if not p.lines and not p.tables]
+    warnings = [f"page {p.number} has images but no text layer (scanned?); its content was not read"
+                for p in pages if p.has_images and not p.has_text]
     _drop_page_furniture(pages)
     blocks = _assemble(pages)
     return Document(source=source.model_copy(update={"pages": page_count}), blocks=blocks, warnings=warnings)
@@ -150,7 +154,7 @@ def _check_pages(pdf: pymupdf.Document, settings: Settings) -> None:
 
 def _read_page(page: pymupdf.Page) -> _Page:
     grids = _grids(*_rules(page))
-    result = _Page(number=page.number + 1, height=page.rect.height)
+    result = _Page(number=page.number + 1, height=page.rect.height, has_images=bool(page.get_images()))
     cell_fragments: list[list[list[_Fragment]]] = [[[] for _ in g.spans] for g in grids]
     for place, fragment in _placed_fragments(page, grids):
         if place is None:
@@ -215,10 +219,14 @@ def _merge_rules(rules: list[_Rule]) -> list[_Rule]:
 
 
 def _clusters(items: list, key) -> list[list]:
-    """Consecutive sorted items whose key is within SNAP of their group's first item."""
+    """Sorted items split where the gap to the previous item exceeds SNAP.
+
+    Splitting on gaps (not on distance to a group's first item) keeps the group means more than
+    SNAP apart, so no two boundaries of one grid can later be taken for the same column.
+    """
     groups: list[list] = []
     for item in items:
-        if groups and key(item) - key(groups[-1][0]) <= SNAP:
+        if groups and key(item) - key(groups[-1][-1]) <= SNAP:
             groups[-1].append(item)
         else:
             groups.append([item])
@@ -226,7 +234,7 @@ def _clusters(items: list, key) -> list[list]:
 
 
 def _grids(horizontal: list[_Rule], vertical: list[_Rule]) -> list[_Grid]:
-    """One grid per connected set of crossing rules that makes at least two cells."""
+    """One grid per connected set of crossing rules that spans at least two columns."""
     grids = []
     for hs, vs in _connected(horizontal, vertical):
         grid = _grid(hs, vs)
@@ -265,11 +273,9 @@ def _grid(hs: list[_Rule], vs: list[_Rule]) -> _Grid | None:
     # the extents of the rules close a table whose outer border is not drawn
     xs = _positions([v.pos for v in vs] + [min(h.start for h in hs), max(h.end for h in hs)])
     ys = _positions([h.pos for h in hs] + [min(v.start for v in vs), max(v.end for v in vs)])
-    if len(xs) < 2 or len(ys) < 2:
-        return None
+    if len(xs) < 3 or len(ys) < 2:
+        return None  # one column is a frame or a box around text, not a table
     spans, owner = _spans(xs, ys, _rules_at(vs, xs), _rules_at(hs, ys))
-    if len(spans) < 2:
-        return None  # a frame around a paragraph is not a table
     return _Grid(xs, ys, spans, owner)
 
 
@@ -464,11 +470,12 @@ def _continues(prev: _PageTable, nxt: _PageTable) -> str | None:
         return None
     if len(a) == len(b) and all(abs(x - y) <= SNAP for x, y in zip(a, b)):
         return f"same {len(a)} column x-positions ±{SNAP:g}pt"
-    fewer, more = (b, a) if len(b) < len(a) else (a, b)
-    if all(any(abs(x - y) <= SNAP for y in more) for x in fewer):
+    fewer, more = (nxt, prev) if len(b) < len(a) else (prev, nxt)
+    # each boundary of the narrower grid must match exactly one of the other, or columns would blur
+    if all(sum(abs(x - y) <= SNAP for y in more.grid.xs) == 1 for x in fewer.grid.xs):
         return (
-            f"same outer edges ±{SNAP:g}pt and the {len(fewer)} column x-positions of one page "
-            f"are among the {len(more)} of the other"
+            f"same outer edges ±{SNAP:g}pt, and the {len(fewer.grid.xs)} column x-positions on page "
+            f"{fewer.page} are among the {len(more.grid.xs)} on page {more.page}"
         )
     return None
 
@@ -506,7 +513,7 @@ def _table_block(fragments: list[_PageTable], reasons: list[str], index: int) ->
     ]
     first = fragments[0]
     return TableBlock(
-        rows=_expand(spans, rows, len(xs) - 1, index),
+        rows=_expand(spans, rows, index),
         where=Where(page=first.page, bbox=first.grid.bbox, table=index, route="native"),
         evidence=(stitched or [f"page {first.page}: {rows}×{len(xs) - 1} grid from the ruling lines"]) + evidence,
     )
@@ -539,7 +546,7 @@ def _carry_over(above: list[_Span], new: list[_Span], boundary: int) -> list[str
     return carried
 
 
-def _expand(spans: list[_Span], rows: int, cols: int, index: int) -> list[list[Cell]]:
+def _expand(spans: list[_Span], rows: int, index: int) -> list[list[Cell]]:
     """The full grid: each merged cell at its top-left, spanned copies in the positions it covers."""
     grid: list[list[Cell]] = [[] for _ in range(rows)]
     for span in sorted(spans, key=lambda s: (s.top, s.left)):
@@ -554,5 +561,4 @@ def _expand(spans: list[_Span], rows: int, cols: int, index: int) -> list[list[C
                 ))
     for row in grid:
         row.sort(key=lambda cell: cell.where.col)
-    assert all(len(row) == cols for row in grid), "table cells must tile the grid"
     return grid

@@ -155,6 +155,7 @@ def _put_table2(report: Report, t2: Table2) -> None:
         if cell.candidates:
             v.candidates = cell.candidates
             v.confidence = 0.3
+            v.note = "digits of several cells glued together; no identity constrains table 二, so this cut is a guess"
             v.flag("ambiguous_split")
         if cell.blank:
             v.value, v.method, v.confidence = 0, "default", 0.5
