@@ -28,6 +28,7 @@ def check(report: Report) -> list[Finding]:
     findings += _domain(report)
     findings += _admin_fee(report)
     findings += _prose_vs_tables(report)
+    findings += _restated(report)
     for v in report.values.values():
         if v.confidence < LOW_CONFIDENCE and not v.flags:
             v.flag("low_confidence")
@@ -94,6 +95,28 @@ def _prose_vs_tables(report: Report) -> list[Finding]:
                 message=f"the prose says {stated} applications received; table 三 has 新收 {new}"
                         + (f" and 上年结转 {carried}" if carried else "")
                         + " (the prose may describe a different scope, e.g. only the office itself)",
+            ))
+    return out
+
+
+# stated figure → the table cell it restates (fields.md, "Prose vs table (soft)")
+RESTATED = {
+    "narrative.requests_completed": "requests.total.total",
+    "narrative.requests_carried_forward": "requests.carried_forward.total",
+    "narrative.reviews": "appeals.review.total",
+}
+
+
+def _restated(report: Report) -> list[Finding]:
+    out = []
+    for prose_key, cell in RESTATED.items():
+        stated, table = report.get(prose_key), report.get(cell)
+        if isinstance(stated, int) and isinstance(table, int) and stated != table:
+            report.values[prose_key].flag("prose_table_mismatch")
+            out.append(Finding(
+                rule="prose_vs_table", severity="warning", cells=[prose_key, cell],
+                left=str(stated), right=str(table), delta=str(stated - table),
+                message=f"the prose says {stated} ({report.values[prose_key].raw}); the table has {table} in {cell}",
             ))
     return out
 

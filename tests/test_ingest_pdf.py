@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pymupdf
 import pytest
@@ -12,7 +11,9 @@ from extractor.document import Document, TableBlock, TextBlock
 from extractor.ingest import load, load_bytes
 from extractor.settings import Settings
 
-REAL = Path("/work/shared/real/huaian_hongze_2024.pdf")
+from .conftest import REAL as REAL_DIR
+
+REAL = REAL_DIR / "huaian_hongze_2024.pdf"
 CJK = "china-s"  # PyMuPDF's built-in simplified-Chinese font
 
 
@@ -281,8 +282,8 @@ def test_pdf_without_pages_is_empty() -> None:
 
 def test_too_many_pages_is_refused_quickly() -> None:
     def build(pdf: pymupdf.Document) -> None:
-        for n in range(300):
-            pdf.new_page().insert_text((72, 72), f"第{n}页正文", fontname=CJK)
+        for _ in range(300):
+            pdf.new_page()
 
     data = _pdf(build)
     start = time.perf_counter()

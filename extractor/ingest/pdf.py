@@ -33,6 +33,9 @@ from ..settings import Settings
 Box = tuple[float, float, float, float]
 
 SNAP = 2.0  # pt: rule coordinates this close are one rule; also the column-match tolerance
+MIN_TRACK = 4.0  # pt: grid boundaries closer than this are one (double borders); no text fits between
+MAX_RULES = 1000  # more rules than this on a page is a drawing (a map, a chart), not a form
+MAX_CELLS = 5000  # a grid finer than this is graph paper or a chart grid, not a form
 JOIN_GAP = 3.0  # pt: collinear rule pieces with a smaller gap are one rule
 HAIRLINE = 3.0  # pt: a filled rectangle thinner than this is drawn as a rule
 COVERED = 0.5  # share of a cell side a rule must cover for that side to count as a border
@@ -110,6 +113,7 @@ class _Page:
     has_images: bool
     lines: list[_Fragment] = field(default_factory=list)  # text outside tables
     tables: list[_PageTable] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def has_text(self) -> bool:
@@ -126,8 +130,9 @@ def read_pdf(data: bytes, source: Source, settings: Settings) -> Document:
         except _PDF_ERRORS as exc:
             raise errors.CorruptInput(f"the PDF is damaged: {exc}") from None
         page_count = pdf.page_count
-    warnings = [f"page {p.number} has images but no text layer (scanned?); its content was not read"
-                for p in pages if p.has_images and not p.has_text]
+    warnings = [w for p in pages for w in p.warnings]
+    warnings += [f"page {p.number} has images but no text layer (scanned?); its content was not read"
+                 for p in pages if p.has_images and not p.has_text]
     _drop_page_furniture(pages)
     blocks = _assemble(pages)
     return Document(source=source.model_copy(update={"pages": page_count}), blocks=blocks, warnings=warnings)
@@ -153,8 +158,13 @@ def _check_pages(pdf: pymupdf.Document, settings: Settings) -> None:
 
 
 def _read_page(page: pymupdf.Page) -> _Page:
-    grids = _grids(*_rules(page))
     result = _Page(number=page.number + 1, height=page.rect.height, has_images=bool(page.get_images()))
+    horizontal, vertical = _rules(page)
+    if len(horizontal) + len(vertical) > MAX_RULES:
+        result.warnings.append(f"page {result.number} holds a drawing of {len(horizontal) + len(vertical)} "
+                               "lines; no tables were looked for, its text is read as lines")
+        horizontal, vertical = [], []
+    grids = _grids(horizontal, vertical)
     cell_fragments: list[list[list[_Fragment]]] = [[[] for _ in g.spans] for g in grids]
     for place, fragment in _placed_fragments(page, grids):
         if place is None:
@@ -218,15 +228,15 @@ def _merge_rules(rules: list[_Rule]) -> list[_Rule]:
     return merged
 
 
-def _clusters(items: list, key) -> list[list]:
-    """Sorted items split where the gap to the previous item exceeds SNAP.
+def _clusters(items: list, key, gap: float = SNAP) -> list[list]:
+    """Sorted items split where the step from the previous item exceeds ``gap``.
 
-    Splitting on gaps (not on distance to a group's first item) keeps the group means more than
-    SNAP apart, so no two boundaries of one grid can later be taken for the same column.
+    Splitting on steps (not on distance to a group's first item) keeps the group means more than
+    ``gap`` apart, so no two boundaries of one grid can later be taken for the same column.
     """
     groups: list[list] = []
     for item in items:
-        if groups and key(item) - key(groups[-1][-1]) <= SNAP:
+        if groups and key(item) - key(groups[-1][-1]) <= gap:
             groups[-1].append(item)
         else:
             groups.append([item])
@@ -273,14 +283,14 @@ def _grid(hs: list[_Rule], vs: list[_Rule]) -> _Grid | None:
     # the extents of the rules close a table whose outer border is not drawn
     xs = _positions([v.pos for v in vs] + [min(h.start for h in hs), max(h.end for h in hs)])
     ys = _positions([h.pos for h in hs] + [min(v.start for v in vs), max(v.end for v in vs)])
-    if len(xs) < 3 or len(ys) < 2:
+    if len(xs) < 3 or len(ys) < 2 or (len(xs) - 1) * (len(ys) - 1) > MAX_CELLS:
         return None  # one column is a frame or a box around text, not a table
     spans, owner = _spans(xs, ys, _rules_at(vs, xs), _rules_at(hs, ys))
     return _Grid(xs, ys, spans, owner)
 
 
 def _positions(values: list[float]) -> list[float]:
-    return [sum(g) / len(g) for g in _clusters(sorted(values), lambda v: v)]
+    return [sum(g) / len(g) for g in _clusters(sorted(values), lambda v: v, MIN_TRACK)]
 
 
 def _rules_at(rules: list[_Rule], positions: list[float]) -> list[list[tuple[float, float]]]:

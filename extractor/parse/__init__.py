@@ -172,6 +172,9 @@ def _put_prose(report: Report, flow: FlowText, spans: dict[str, SectionSpan], un
                         ("narrative.requests_received", prose.requests_received)):
         fig = finder(text, start, first_table) or finder(text, 0, len(text))
         _put_figure(report, flow, key, fig, unsettled)
+    for fig in prose.stated_figures(text, start, first_table):
+        report.values[fig.key] = Value(key=fig.key, value=fig.value, raw=fig.raw, where=[flow.where(*fig.span)],
+                                       confidence=0.8)
     s6 = spans.get("s6")
     fee = prose.info_fee(text, s6.body, s6.end) if s6 else None
     _put_figure(report, flow, "fees.info_processing_fee_yuan", fee, unsettled)

@@ -121,3 +121,22 @@ def info_fee(source: str, start: int, end: int) -> ProseFigure | None:
     if zero:
         return ProseFigure("fees.info_processing_fee_yuan", 0, zero.group(0), region.span(zero), 0)
     return None
+
+
+# Soft cross-checks: what the prose says of the tables (fields.md, "Prose vs table").
+STATED = {
+    # "同意公开答复 9 件" is an outcome, not the number completed
+    "narrative.requests_completed": re.compile(r"(?<!公开)(?<!处理)(?:办结|答复)[^。；;，,]{0,10}?(\d+)\s*件"),
+    "narrative.requests_carried_forward": re.compile(r"(?<!上年)(?<!上年度)结转(?:下|至|到)[^。；;，,]{0,10}?(\d+)\s*件"),
+    "narrative.reviews": re.compile(r"行政复议(?:申请|案件)?[^。；;，,\d]{0,6}?(\d+)\s*[件起]"),
+}
+
+
+def stated_figures(source: str, start: int, end: int) -> list[ProseFigure]:
+    region = Compact.of(source, start, end)
+    out = []
+    for key, pattern in STATED.items():
+        m = pattern.search(region.text)
+        if m:
+            out.append(ProseFigure(key, int(m.group(1)), m.group(0), region.span(m, 1), 0))
+    return out

@@ -109,6 +109,8 @@ _CELL_NUMBER = re.compile(
 # number runs inside free text; a digit followed by 、/./． and a CJK character is list numbering
 _RUN = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:\s*万?元)?")
 _NUMBERING_AFTER = re.compile(r"^\s*[.、．]\s*[\u4e00-\u9fff“\"]")
+# a number followed by a unit or a date word is prose ("2024年", "收到 99 件"), never a table cell
+_PROSE_UNIT_AFTER = re.compile(r"^\s*[年月日件条个起项次人名%％余多篇期家户]")
 
 
 def pieces(tokens: list[Token]) -> list[Piece]:
@@ -144,6 +146,8 @@ def _split_free_text(text: str, tok: Token) -> list[Piece]:
             run = run[:-1]
         if start > 0 and text[start - 1] in "第（(" and end < len(text) and text[end:end + 1] in "项）)":
             continue  # 第20条-style references are text
+        if _PROSE_UNIT_AFTER.match(text[end:]) and not run.endswith("元"):
+            continue
         label = text[pos:start]
         if label.strip():
             result.append(Piece("text", label, tok.where, first))
