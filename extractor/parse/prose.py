@@ -126,8 +126,10 @@ def info_fee(source: str, start: int, end: int) -> ProseFigure | None:
 # Soft cross-checks: what the prose says of the tables (fields.md, "Prose vs table").
 STATED = {
     # "同意公开答复 9 件" is an outcome, not the number completed
-    "narrative.requests_completed": re.compile(r"(?<!公开)(?<!处理)(?:办结|答复)[^。；;，,]{0,10}?(\d+)\s*件"),
-    "narrative.requests_carried_forward": re.compile(r"(?<!上年)(?<!上年度)结转(?:下|至|到)[^。；;，,]{0,10}?(\d+)\s*件"),
+    # "同意公开答复 9 件" is an outcome and "转下一年度办理答复" a carry-over, not the number completed
+    "narrative.requests_completed": re.compile(r"(?<![开理])(?:办结|答复)[^。；;，,]{0,10}?(\d+)\s*件"),
+    "narrative.requests_carried_forward": re.compile(
+        r"(?:(?<!上年)(?<!上年度)结转(?:下|至|到)|转下一?年度)[^。；;，,]{0,10}?(\d+)\s*件"),
     "narrative.reviews": re.compile(r"行政复议(?:申请|案件)?[^。；;，,\d]{0,6}?(\d+)\s*[件起]"),
 }
 
