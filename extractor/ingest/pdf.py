@@ -289,8 +289,8 @@ def _grid(hs: list[_Rule], vs: list[_Rule]) -> _Grid | None:
     return _Grid(xs, ys, spans, owner)
 
 
-def _positions(values: list[float]) -> list[float]:
-    return [sum(g) / len(g) for g in _clusters(sorted(values), lambda v: v, MIN_TRACK)]
+def _positions(values: list[float], gap: float = MIN_TRACK) -> list[float]:
+    return [sum(g) / len(g) for g in _clusters(sorted(values), lambda v: v, gap)]
 
 
 def _rules_at(rules: list[_Rule], positions: list[float]) -> list[list[tuple[float, float]]]:
@@ -411,10 +411,11 @@ def _join_lines(first: str, second: str) -> str:
 def _drop_page_furniture(pages: list[_Page]) -> None:
     repeated = _repeated_edge_lines(pages)
     for page in pages:
-        page.lines = [
-            line for line in page.lines
-            if not _is_page_number(line, page) and not (_at_edge(line, page, EDGE) and _shape(line.text) in repeated)
-        ]
+        page.lines = [line for line in page.lines if not _is_page_number(line, page) and not _is_running(line, page, repeated)]
+
+
+def _is_running(line: _Fragment, page: _Page, repeated: set[str]) -> bool:
+    return _at_edge(line, page, EDGE) and _shape(line.text) in repeated
 
 
 def _at_edge(line: _Fragment, page: _Page, share: float) -> bool:
@@ -436,7 +437,9 @@ def _shape(text: str) -> str:
 
 def _repeated_edge_lines(pages: list[_Page]) -> set[str]:
     """Shapes of edge lines found on most pages (at least two): running headers and footers."""
-    counts = Counter(shape for page in pages for shape in {_shape(l.text) for l in page.lines if _at_edge(l, page, EDGE)})
+    counts = Counter(
+        shape for page in pages for shape in {_shape(line.text) for line in page.lines if _at_edge(line, page, EDGE)}
+    )
     return {shape for shape, n in counts.items() if n >= 2 and n > len(pages) / 2}
 
 
@@ -445,7 +448,8 @@ def _page_items(page: _Page) -> list[_Fragment | _PageTable]:
     """Text lines and tables of a page in reading order."""
     keyed: list[tuple[float, _Fragment | _PageTable]] = [(t.grid.ys[0], t) for t in page.tables]
     for row in _visual_rows(page.lines):
-        keyed += [(row[0].bbox[1], frag) for frag in row]
+        top = min(frag.bbox[1] for frag in row)
+        keyed += [(top, frag) for frag in row]
     keyed.sort(key=lambda pair: pair[0])  # stable: a row's fragments keep their left-to-right order
     return [item for _, item in keyed]
 
@@ -456,7 +460,8 @@ def _assemble(pages: list[_Page]) -> list[TextBlock | TableBlock]:
     for page in pages:
         for item in _page_items(page):
             if isinstance(item, _Fragment):
-                groups.append(TextBlock(text=item.text, where=Where(page=page.number, bbox=item.bbox, route="native")))
+                where = Where(page=page.number, bbox=item.bbox, route="native")
+                groups.append(TextBlock(text=item.text, where=where))
                 continue
             last = groups[-1] if groups else None
             reason = _continues(last[0][-1], item) if isinstance(last, tuple) else None
@@ -504,7 +509,8 @@ class _Span:
 
 
 def _table_block(fragments: list[_PageTable], reasons: list[str], index: int) -> TableBlock:
-    xs = _positions([x for frag in fragments for x in frag.grid.xs])
+    # pages' columns matched within SNAP (see _continues) become one; a page's own columns stay apart
+    xs = _positions([x for frag in fragments for x in frag.grid.xs], SNAP)
     spans: list[_Span] = []
     ranges: list[tuple[int, int, int]] = []  # (first row, last row, page), rows 1-based
     evidence: list[str] = []
@@ -513,7 +519,9 @@ def _table_block(fragments: list[_PageTable], reasons: list[str], index: int) ->
         new = _table_spans(frag, xs, rows)
         carried = _carry_over(spans, new, rows)
         if carried:
-            evidence.append(f"empty cells opening page {frag.page} continue the merged cells above: {'、'.join(carried)}")
+            evidence.append(
+                f"empty cells opening page {frag.page} continue the merged cells above: {'、'.join(carried)}"
+            )
         spans += new
         ranges.append((rows + 1, rows + len(frag.grid.ys) - 1, frag.page))
         rows += len(frag.grid.ys) - 1

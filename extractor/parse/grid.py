@@ -56,7 +56,7 @@ def solve(rows: dict[str, list[Reading]], equations: list[Equation]) -> Solution
         total *= len(choices[i])
     exhausted = total > COMBINATION_LIMIT
     if exhausted:
-        combos = [tuple(0 for _ in choices)]
+        combos = [_descend(choices, variable, equations)]
     else:
         combos = list(itertools.product(*[range(len(c)) for c in choices]))
     scored: list[tuple[tuple[int, int], tuple[int, ...], Solution]] = []
@@ -84,6 +84,32 @@ def solve(rows: dict[str, list[Reading]], equations: list[Equation]) -> Solution
                 if value not in alts:
                     alts.append(value)
     return best
+
+
+def _descend(choices: list[list[Reading]], variable: list[int], equations: list[Equation]) -> tuple[int, ...]:
+    """Too many combinations to try: improve one row at a time from the plainest readings. The
+    result is a best effort; the caller flags every glued cell as unsettled."""
+    combo = [0] * len(choices)
+
+    def score(c: list[int]) -> int:
+        cells: dict[str, CellRead] = {}
+        for i, pick in enumerate(c):
+            cells.update(choices[i][pick].cells)
+        sol = _evaluate(cells, equations)
+        return len(sol.violations) + len(sol.free)
+
+    best = score(combo)
+    for _ in range(3):
+        improved = False
+        for i in variable:
+            for pick in range(len(choices[i])):
+                trial = combo[:i] + [pick] + combo[i + 1:]
+                s = score(trial)
+                if s < best:
+                    best, combo, improved = s, trial, True
+        if not improved:
+            break
+    return tuple(combo)
 
 
 def _evaluate(cells: dict[str, CellRead], equations: list[Equation]) -> Solution:

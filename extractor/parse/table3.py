@@ -66,7 +66,7 @@ def read_table3(records: list[Record], year: int | None) -> Table3 | None:
     columns = header_columns(records)
     assigned: dict[str, Record] = {}
     sequence: list[tuple[str | None, Record]] = []  # (row key or None for unlabeled, record)
-    for rec in records:
+    for rec in _split_multi_row_records(records):
         if not rec.slots:
             continue
         if not rec.labeled:
@@ -99,6 +99,22 @@ def read_table3(records: list[Record], year: int | None) -> Table3 | None:
             readings[key] = row_readings(key, rec.slots, columns) or [_unreadable(key, rec)]
     solution = solve(readings, table3_equations(version))
     return Table3(version, solution, columns, placed, missing, notes)
+
+
+def _split_multi_row_records(records: list[Record]) -> list[Record]:
+    """A record holding exactly k×7 separate numbers swallowed the rows after it (their labels were
+    lost): keep the first seven with the label and let the rest be placed by template order."""
+    out: list[Record] = []
+    width = len(COLUMNS)
+    for rec in records:
+        n = len(rec.slots)
+        if n >= 2 * width and n % width == 0 and not any(s.glued for s in rec.slots):
+            out.append(Record(rec.label, rec.label_where, rec.slots[:width], rec.same_row, rec.labeled))
+            for i in range(width, n, width):
+                out.append(Record(slots=rec.slots[i:i + width], same_row=True, labeled=False))
+        else:
+            out.append(rec)
+    return out
 
 
 def _version(assigned: dict[str, Record], year: int | None) -> str:
@@ -167,7 +183,10 @@ def row_readings(row: str, slots: list[Piece], header: list[str]) -> list[Readin
     if n == len(header) and len(header) < len(COLUMNS):
         return [_mapped(row, vs, header, 0, "header columns")]
     if n > len(COLUMNS):
-        return [_mapped(row, vs[: len(COLUMNS)], list(COLUMNS), 5, "extra cells ignored")]
+        reading = _mapped(row, vs[: len(COLUMNS)], list(COLUMNS), 5, "extra cells ignored")
+        for cell in reading.cells.values():
+            cell.flags.append("extra_cells")  # the row printed more numbers than there are columns
+        return [reading]
     readings = _dropped_readings(row, vs, header)
     if all(s.kind != "num" or _to_int(s.text) == 0 for s in vs):
         # every printed value is 0: whichever zero was dropped, the values come out the same

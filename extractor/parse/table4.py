@@ -42,6 +42,9 @@ def _readings(slots: list[Piece]) -> list[Reading]:
             cells[key] = CellRead(value, s.text, s.where, "printed" if s.kind == "num" else "blank")
         else:
             cells[key] = CellRead(None, None, None, "missing")
+    if len(slots) > n:  # more numbers than the table has cells: the reading in order is a guess
+        for cell in cells.values():
+            cell.flags.append("extra_cells")
     return [Reading(cells, 0 if len(slots) == n else 5, "in order")]
 
 
