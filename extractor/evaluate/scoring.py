@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 
 Outcome = Literal["correct", "flagged", "silent"]  # flagged/silent: the two kinds of wrong
 
@@ -36,6 +36,7 @@ class KeyRow(BaseModel):
     confidence: float | None = None  # Value.confidence of the rich result; None when absent
     method: str | None = None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def outcome(self) -> Outcome:
         if self.correct:

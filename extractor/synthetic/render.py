@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .html import HtmlOptions, render_html
+from .html_page import HtmlOptions, render_html
 from .model import Document, Heading, Paragraph, Table
 from .word import render_docx
 

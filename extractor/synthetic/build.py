@@ -1,0 +1,157 @@
+"""The labelled synthetic set: n documents, each a different format × quirk combination, with gold.
+
+``plan_set`` chooses the combinations: the first document of each format is clean (no quirks), the
+rest take the least-used quirks that their format allows and that go together, so every quirk
+recurs in several formats. ``make_document`` turns one plan into the rendered bytes and the gold
+label (shared/spec/output.md format). Every random choice comes from a ``random.Random`` seeded
+with the set seed and the document index, so the same seed gives byte-identical files.
+"""
+from __future__ import annotations
+
+import json
+import random
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .html_page import HtmlOptions
+from .layout import build_document
+from .render import EXTENSIONS, render
+from .variants import (
+    FORMATS,
+    QUIRK_BY_NAME,
+    QUIRKS,
+    Variant,
+    compatible,
+    draw_values,
+    hidden_keys,
+    misprint_total,
+)
+
+SET_PREFIX = "syn_"
+GOLD_SUFFIX = ".gold.json"
+DEFAULT_N = 48
+DEFAULT_SEED = 20241
+_QUIRKS_PER_DOCUMENT = (1, 2, 2, 3, 3, 4)
+
+
+@dataclass(frozen=True)
+class Plan:
+    index: int
+    fmt: str
+    quirks: tuple[str, ...]  # in QUIRKS order
+
+    @property
+    def name(self) -> str:
+        tag = "-".join(self.quirks) or "clean"
+        return f"{SET_PREFIX}{self.index:03d}_{self.fmt}_{tag}.{EXTENSIONS[self.fmt]}"
+
+
+def plan_set(n: int, seed: int) -> list[Plan]:
+    rng = random.Random(f"plan:{seed}")
+    usage: Counter[str] = Counter()
+    taken: set[tuple[str, tuple[str, ...]]] = set()
+    plans: list[Plan] = []
+    for index in range(n):
+        fmt = FORMATS[index % len(FORMATS)]
+        quirks = () if index < len(FORMATS) else _pick_quirks(rng, fmt, usage, taken)
+        taken.add((fmt, quirks))
+        usage.update(quirks)
+        plans.append(Plan(index, fmt, quirks))
+    return plans
+
+
+def _pick_quirks(rng: random.Random, fmt: str, usage: Counter[str],
+                 taken: set[tuple[str, tuple[str, ...]]]) -> tuple[str, ...]:
+    """A combination not used before for this format, favouring the quirks used least so far."""
+    for _ in range(100):
+        size = rng.choice(_QUIRKS_PER_DOCUMENT)
+        ranked = sorted((q.name for q in QUIRKS if fmt in q.formats), key=lambda name: (usage[name], rng.random()))
+        chosen: list[str] = []
+        for name in ranked:
+            if len(chosen) >= size:
+                break
+            if name in chosen:
+                continue
+            group = [*(r for r in QUIRK_BY_NAME[name].requires if r not in chosen), name]
+            if all(compatible(q, tuple(chosen)) for q in group):
+                chosen += group
+        combo = tuple(q.name for q in QUIRKS if q.name in chosen)
+        if (fmt, combo) not in taken:
+            return combo
+    raise RuntimeError(f"no unused quirk combination left for format {fmt}")
+
+
+def html_options(variant: Variant) -> HtmlOptions:
+    return HtmlOptions(
+        split_spans=variant.has("span_split"),
+        nbsp_blanks=variant.has("blank_nbsp"),
+        encoding="gbk" if variant.has("gbk") else "utf-8",
+        chrome=variant.has("chrome"),
+    )
+
+
+def make_document(plan: Plan, seed: int) -> tuple[bytes, dict[str, Any]]:
+    """The rendered document and its gold label."""
+    rng = random.Random(f"doc:{seed}:{plan.index}")
+    variant = Variant(frozenset(plan.quirks))
+    printed = draw_values(rng, variant)
+    notes = [f"Synthetic report (extractor.synthetic, seed {seed}, document {plan.index}), format {plan.fmt}."]
+    notes += [QUIRK_BY_NAME[q].note for q in plan.quirks] or ["No quirks: the clean national form."]
+    must_flag: list[str] = []
+    if variant.has("wrong_total"):
+        misprint = misprint_total(rng, printed, variant.table3)
+        printed[misprint.key] = misprint.printed
+        must_flag.append(misprint.key)
+        notes.append(f"{misprint.key} is printed {misprint.printed}; the identities give {misprint.true_value}.")
+    data = render(build_document(printed, variant, rng), plan.fmt, html_options(variant))
+    gold = {
+        "document": plan.name,
+        "template": variant.table2,
+        "values": printed,
+        "aliases": {},
+        "implied": hidden_keys(variant),
+        "must_flag": must_flag,
+        "notes": notes,
+    }
+    return data, gold
+
+
+def gold_bytes(gold: dict[str, Any]) -> bytes:
+    return (json.dumps(gold, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def build_set(out_dir: Path, n: int = DEFAULT_N, seed: int = DEFAULT_SEED) -> list[Path]:
+    """Write the set's documents and golds (``<document>.gold.json``) to ``out_dir``.
+
+    Files of an earlier set (``syn_*``) that this set does not contain are removed, so the folder
+    always holds exactly one set. Returns the document paths, in plan order."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files: dict[str, bytes] = {}
+    for plan in plan_set(n, seed):
+        data, gold = make_document(plan, seed)
+        files[plan.name] = data
+        files[plan.name + GOLD_SUFFIX] = gold_bytes(gold)
+    for stale in out_dir.glob(f"{SET_PREFIX}*"):
+        if stale.name not in files:
+            stale.unlink()
+    for name, data in files.items():
+        (out_dir / name).write_bytes(data)
+    return [out_dir / name for name in files if not name.endswith(GOLD_SUFFIX)]
+
+
+def check_set(out_dir: Path, n: int = DEFAULT_N, seed: int = DEFAULT_SEED) -> list[str]:
+    """Differences between ``out_dir`` and a fresh build: 'missing: …', 'differs: …', 'unexpected: …'.
+    An empty list means the committed set is current."""
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp)
+        build_set(fresh, n, seed)
+        expected = {p.name: p.read_bytes() for p in fresh.glob(f"{SET_PREFIX}*")}
+    present = {p.name: p for p in out_dir.glob(f"{SET_PREFIX}*")} if out_dir.is_dir() else {}
+    problems = [f"missing: {name}" for name in sorted(expected.keys() - present.keys())]
+    problems += [f"differs: {name}" for name in sorted(expected.keys() & present.keys())
+                 if present[name].read_bytes() != expected[name]]
+    problems += [f"unexpected: {name}" for name in sorted(present.keys() - expected.keys())]
+    return problems
