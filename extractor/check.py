@@ -25,6 +25,7 @@ def check(report: Report) -> list[Finding]:
         equations += appeal_equations()
     for eq in equations:
         findings += _identity(eq, values)
+    _suggest_ocr_repairs(report, findings, equations)
     findings += _domain(report)
     findings += _admin_fee(report)
     findings += _prose_vs_tables(report)
@@ -47,6 +48,37 @@ def _identity(eq: Equation, values: dict) -> list[Finding]:
         message=f"{eq.rule} fails for {eq.name}: {' + '.join(eq.lhs)} = {left} but "
                 f"{' + '.join(eq.rhs)} = {right} (difference {left - right})",
     )]
+
+
+# digits OCR engines confuse with each other
+CONFUSABLE = {"0": "68", "6": "08", "8": "036", "9": "0", "1": "7", "7": "1", "3": "8", "5": "6"}
+
+
+def _suggest_ocr_repairs(report: Report, findings: list[Finding], equations: list[Equation]) -> None:
+    """When identities fail on OCR-read cells and exactly one confusable-digit substitution in one
+    cell makes every identity hold, say so in the findings (the value itself stays as read)."""
+    failing = [f for f in findings if f.rule in ("row_sum", "outcome_total", "balance", "appeal_sum")]
+    if not failing:
+        return
+    suspects = {k for f in failing for k in f.cells
+                if (v := report.values.get(k)) and any(w.route == "ocr" for w in v.where) and isinstance(v.value, int)}
+    values = {k: v.value if isinstance(v.value, int) else None for k, v in report.values.items()}
+    repairs = []
+    for key in sorted(suspects):
+        text = str(values[key])
+        for i, ch in enumerate(text):
+            for alt in CONFUSABLE.get(ch, ""):
+                candidate = int(text[:i] + alt + text[i + 1:])
+                trial = {**values, key: candidate}
+                if all((lr := evaluate(eq, trial)) is None or lr[0] == lr[1] for eq in equations):
+                    repairs.append((key, values[key], candidate))
+    if len(repairs) == 1:
+        key, printed, candidate = repairs[0]
+        for f in failing:
+            f.message += f"; reading {key} as {candidate} instead of {printed} (an OCR digit confusion) " \
+                         f"would satisfy every identity"
+        report.values[key].flag("ocr_suspect")
+        report.values[key].candidates = [candidate]
 
 
 def _domain(report: Report) -> list[Finding]:
