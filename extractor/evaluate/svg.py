@@ -6,11 +6,11 @@ documents (file names, formats) and must never become markup.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
-FONT = "font-family='system-ui, sans-serif' font-size='12'"
+FONT = "font-family='system-ui, sans-serif'"
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def calibration_chart(title: str, points: Sequence[Point], size: int = 360) -> s
                      f"<title>{escape(p.label)}</title></circle>")
         parts.append(_text(sx(p.x) + r + 2, sy(p.y) - r, f"n={p.n}", size=10))
     parts.append(_text(size / 2, size - 6, "confidence", anchor="middle"))
-    parts.append(f"<text x='12' y='{size / 2}' {FONT} text-anchor='middle' "
+    parts.append(f"<text x='12' y='{size / 2}' {FONT} font-size='12' text-anchor='middle' "
                  f"transform='rotate(-90 12 {size / 2})'>accuracy</text>")
     if not points:
         parts.append(_text(size / 2, size / 2, "no data", anchor="middle"))
@@ -80,7 +80,7 @@ def calibration_chart(title: str, points: Sequence[Point], size: int = 360) -> s
     return "\n".join(parts)
 
 
-def _grid(sx, sy) -> list[str]:  # type: ignore[no-untyped-def]
+def _grid(sx: Callable[[float], float], sy: Callable[[float], float]) -> list[str]:
     parts = []
     for i in range(6):
         v = i / 5
@@ -97,7 +97,7 @@ def _open(width: int, height: int, title: str) -> str:
 
 
 def _text(x: float, y: float, text: str, anchor: str = "start", weight: str = "normal", size: int = 12) -> str:
-    return (f"<text x='{x:.1f}' y='{y:.1f}' font-family='system-ui, sans-serif' font-size='{size}' "
+    return (f"<text x='{x:.1f}' y='{y:.1f}' {FONT} font-size='{size}' "
             f"text-anchor='{anchor}' font-weight='{weight}'>{escape(text)}</text>")
 
 

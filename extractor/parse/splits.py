@@ -38,25 +38,41 @@ def split_runs(
     accept: Callable[[list[str]], bool],
     limit: int = 2000,
     max_digits: int = MAX_DIGITS,
+    prefix_ok: Callable[[list[str]], bool] | None = None,
 ) -> list[list[str]]:
     """Cut several separated runs into ``total_parts`` numbers overall; keep those ``accept`` likes.
 
-    Separators that survived (spaces between runs) are certain boundaries, so each run is cut on
-    its own; the parts are distributed over the runs in every possible way.
+    Separators that survived (spaces between runs) are certain boundaries, so a part never spans
+    two runs. ``prefix_ok`` prunes early: it sees every partial cut and may reject it (e.g. a
+    table-四 block whose total already fails).
     """
     found: list[list[str]] = []
+    ok = prefix_ok or (lambda _parts: True)
 
-    def distribute(i: int, left: int, acc: list[str]) -> None:
+    def walk(run_index: int, pos: int, acc: list[str]) -> None:
         if len(found) >= limit:
             return
-        if i == len(runs):
-            if left == 0 and accept(acc):
+        if run_index == len(runs):
+            if len(acc) == total_parts and accept(acc):
                 found.append(list(acc))
             return
-        remaining_runs = len(runs) - i - 1
-        for k in range(1, left - remaining_runs + 1):
-            for cut in splits(runs[i], k, max_digits):
-                distribute(i + 1, left - k, acc + cut)
+        run = runs[run_index]
+        if pos == len(run):
+            if pos > 0:
+                walk(run_index + 1, 0, acc)
+            return
+        digits_left = sum(len(r) for r in runs[run_index:]) - pos
+        parts_left = total_parts - len(acc)
+        if parts_left <= 0 or digits_left > parts_left * max_digits or digits_left < parts_left:
+            return
+        for size in range(1, min(max_digits, len(run) - pos) + 1):
+            part = run[pos:pos + size]
+            if not _valid(part, max_digits):
+                continue
+            acc.append(part)
+            if ok(acc):
+                walk(run_index, pos + size, acc)
+            acc.pop()
 
-    distribute(0, total_parts, [])
+    walk(0, 0, [])
     return found

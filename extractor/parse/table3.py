@@ -13,6 +13,7 @@ from .splits import split_runs
 from .tokens import Piece, squash
 
 MIN_SLOTS = 4  # fewer values than this after a label is a stray number, not a table-三 row
+SPLIT_LIMIT = 500  # cuts of one glued row beyond which the row is flagged rather than solved
 
 
 @dataclass
@@ -246,13 +247,15 @@ def _glued_readings(row: str, slots: list[Piece]) -> list[Reading]:
         nums = [int(p) for p in parts]
         return sum(nums[:-1]) == nums[-1]
 
-    found = split_runs(runs, len(COLUMNS), row_sum_holds)
+    found = split_runs(runs, len(COLUMNS), row_sum_holds, limit=SPLIT_LIMIT)
     readings = []
+    truncated = len(found) >= SPLIT_LIMIT  # not every cut was tried: none of them can be trusted
     for parts in found:
         cells = {}
         where = slots[0].where
         for col, part in zip(COLUMNS, parts):
-            cells[request_key(row, col)] = CellRead(int(part), part, where, "printed", glued=True)
+            cells[request_key(row, col)] = CellRead(int(part), part, where, "printed", glued=True,
+                                                    flags=["ambiguous_split"] if truncated else [])
         readings.append(Reading(cells, 0 if len(found) == 1 else 1, "glued " + " ".join(parts)))
     return readings
 

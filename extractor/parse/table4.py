@@ -28,9 +28,11 @@ def _readings(slots: list[Piece]) -> list[Reading]:
     if any(s.glued for s in slots) and (len(slots) < n or any(len(s.text) > 1 and s.text.startswith("0") for s in slots)):
         runs = [s.text for s in slots if s.kind == "num"]
         if all(r.isdigit() for r in runs):
-            found = split_runs(runs, n, _blocks_hold, max_digits=5)
+            found = split_runs(runs, n, _blocks_hold, max_digits=5, prefix_ok=_finished_blocks_hold, limit=500)
+            flags = ["ambiguous_split"] if len(found) >= 500 else []  # not every cut was tried
             return [
-                Reading({k: CellRead(int(p), p, slots[0].where, "printed", glued=True) for k, p in zip(APPEAL_KEYS, parts)},
+                Reading({k: CellRead(int(p), p, slots[0].where, "printed", glued=True, flags=list(flags))
+                         for k, p in zip(APPEAL_KEYS, parts)},
                         0 if len(found) == 1 else 1, "glued")
                 for parts in found
             ]
@@ -46,6 +48,14 @@ def _readings(slots: list[Piece]) -> list[Reading]:
         for cell in cells.values():
             cell.flags.append("extra_cells")
     return [Reading(cells, 0 if len(slots) == n else 5, "in order")]
+
+
+def _finished_blocks_hold(parts: list[str]) -> bool:
+    """Prune a partial cut as soon as a completed block's total fails."""
+    if len(parts) % 5:
+        return True
+    nums = [int(p) for p in parts[-5:]]
+    return sum(nums[:4]) == nums[4]
 
 
 def _blocks_hold(parts: list[str]) -> bool:

@@ -35,6 +35,7 @@ GOLD_SUFFIX = ".gold.json"
 DEFAULT_N = 48
 DEFAULT_SEED = 20241
 _QUIRKS_PER_DOCUMENT = (1, 2, 2, 3, 3, 4)
+_SPECIAL_PER_DOCUMENT = (1, 1, 2)
 
 
 @dataclass(frozen=True)
@@ -65,23 +66,36 @@ def plan_set(n: int, seed: int) -> list[Plan]:
 
 def _pick_quirks(rng: random.Random, fmt: str, usage: Counter[str],
                  taken: set[tuple[str, tuple[str, ...]]]) -> tuple[str, ...]:
-    """A combination not used before for this format, favouring the quirks used least so far."""
+    """A combination not used before for this format, favouring the quirks used least so far.
+
+    Quirks of every format and quirks of this format only (html's encoding, spans, chrome) are
+    drawn apart, so that the format-only ones do not crowd the table quirks out of that format."""
+    general = [q.name for q in QUIRKS if q.formats == FORMATS]
+    special = [q.name for q in QUIRKS if fmt in q.formats and q.formats != FORMATS]
     for _ in range(100):
-        size = rng.choice(_QUIRKS_PER_DOCUMENT)
-        ranked = sorted((q.name for q in QUIRKS if fmt in q.formats), key=lambda name: (usage[name], rng.random()))
         chosen: list[str] = []
-        for name in ranked:
-            if len(chosen) >= size:
-                break
-            if name in chosen:
-                continue
-            group = [*(r for r in QUIRK_BY_NAME[name].requires if r not in chosen), name]
-            if all(compatible(q, tuple(chosen)) for q in group):
-                chosen += group
+        _take(rng, general, rng.choice(_QUIRKS_PER_DOCUMENT), usage, chosen)
+        if special:
+            _take(rng, special, rng.choice(_SPECIAL_PER_DOCUMENT), usage, chosen)
         combo = tuple(q.name for q in QUIRKS if q.name in chosen)
         if (fmt, combo) not in taken:
             return combo
     raise RuntimeError(f"no unused quirk combination left for format {fmt}")
+
+
+def _take(rng: random.Random, names: list[str], size: int, usage: Counter[str], chosen: list[str]) -> None:
+    """Add up to ``size`` of ``names`` to ``chosen``, least used first, with what they require."""
+    ranked = sorted(names, key=lambda name: (usage[name], rng.random()))
+    added = 0
+    for name in ranked:
+        if added >= size:
+            break
+        if name in chosen:
+            continue
+        group = [*(r for r in QUIRK_BY_NAME[name].requires if r not in chosen), name]
+        if all(compatible(q, tuple(chosen)) for q in group):
+            chosen += group
+            added += 1
 
 
 def html_options(variant: Variant) -> HtmlOptions:
