@@ -8,7 +8,7 @@ provenance here is what lets each extracted value point back to its source.
 """
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, Field
 
@@ -68,7 +68,7 @@ class TableBlock(BaseModel):
     evidence: list[str] = Field(default_factory=list)  # e.g. why two page fragments were stitched
 
 
-Block = Union[TextBlock, TableBlock]
+Block = Annotated[Union[TextBlock, TableBlock], Field(discriminator="kind")]
 
 
 class Source(BaseModel):
@@ -84,7 +84,7 @@ class Source(BaseModel):
 
 class Document(BaseModel):
     source: Source
-    blocks: list[Block] = Field(default_factory=list, discriminator=None)
+    blocks: list[Block] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
 
     def plain_text(self) -> str:

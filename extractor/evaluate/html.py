@@ -72,7 +72,13 @@ def header(run: RunRecord) -> str:
     return (f"<h1>Extractor eval {verdict}</h1>"
             f"<p class='meta'>started {escape(run.started)} · finished {escape(run.finished)} · "
             f"output {escape(run.out_dir)}<br>versions: {versions}<br>"
-            f"LLM: {fmt(run.settings.get('llm_use'))} {fmt(run.settings.get('llm_model'))}</p>")
+            f"LLM: {_llm_text(run.settings)}</p>")
+
+
+def _llm_text(settings: Mapping[str, Any]) -> str:
+    if not settings.get("llm_enabled"):
+        return "off (parser + checker only)"
+    return f"{fmt(settings.get('llm_use'))}, model {fmt(settings.get('llm_model'))}"
 
 
 def sets_section(run: RunRecord) -> str:
@@ -165,6 +171,7 @@ def render_report(run: RunRecord, worst: int = 10) -> str:
         "<h2>By field family</h2>" + grouped("family", run.by_family),
         "<h2>By format</h2>" + grouped("format", run.by_format),
         "<h2>By method</h2>" + grouped("method", run.by_method),
+        "<h2>By status</h2>" + grouped("status", run.by_status),
         calibration_section(run),
         silent_section(run),
         worst_section(run, worst),

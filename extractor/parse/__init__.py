@@ -8,12 +8,13 @@ document does not show are inferred only through an identity, and flagged.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .. import errors
 from ..document import Document, Where
 from ..report import Report, Section, Template, Value
-from ..template import APPEAL_KEYS
+from ..template import all_keys
 from . import prose
 from .grid import Solution
 from .records import Record, build_records
@@ -76,11 +77,29 @@ def parse(doc: Document) -> Parsed:
     else:
         unsettled.append("table2")
     _put_prose(report, flow, spans, unsettled)
+    _mark_not_found(report, year)
     return Parsed(report, flow, spans, unsettled)
+
+
+def _mark_not_found(report: Report, year: int | None) -> None:
+    """Every key the report's template covers is present: one the parser could not find is null and
+    flagged, so an absence is never mistaken for a value nobody needs to look at."""
+    default = "2019" if year is not None and year < 2021 else "2021"
+    keys = all_keys(report.template.table2 or default, report.template.table3 or default)
+    for key in keys:
+        if key not in report.values:
+            report.values[key] = Value(key=key, value=None, method="default", confidence=0.0, flags=["not_found"])
 
 
 def _looks_like_report(text: str, spans: dict[str, SectionSpan]) -> bool:
     return len(spans) >= 3 and "政府信息公开" in text
+
+
+# Where a table starts when its section heading was lost (PDF→Markdown conversions drop them).
+_TABLE_ANCHORS = {
+    "s2": re.compile(r"第\s*二\s*十\s*条\s*第"),
+    "s4": re.compile(r"结\s*果\s*维\s*持"),
+}
 
 
 def _region(spans: dict[str, SectionSpan], key: str, flow: FlowText) -> tuple[int, int] | None:
@@ -89,7 +108,14 @@ def _region(spans: dict[str, SectionSpan], key: str, flow: FlowText) -> tuple[in
         return span.body, span.end
     if key == "s3":
         return 0, len(flow.text)  # headings lost: let the row labels find the table anywhere
-    return None
+    after = spans["s3"].body if key == "s4" and "s3" in spans else 0
+    m = _TABLE_ANCHORS[key].search(flow.text, after)
+    if m is None:
+        return None
+    following = [s.start for s in spans.values() if s.start > m.start()]
+    if key == "s2" and "s3" in spans and spans["s3"].start > m.start():
+        following.append(spans["s3"].start)
+    return m.start(), min(following, default=len(flow.text))
 
 
 def _records(flow: FlowText, region: tuple[int, int] | None) -> list[Record]:
@@ -209,4 +235,4 @@ def _put_figure(report: Report, flow: FlowText, key: str, fig: prose.ProseFigure
     report.values[key] = v
 
 
-__all__ = ["Parsed", "parse", "APPEAL_KEYS"]
+__all__ = ["Parsed", "parse"]

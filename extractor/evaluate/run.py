@@ -1,0 +1,211 @@
+"""``run_eval``: every document of every labelled set through the extractor, scored and reported.
+
+Order of work: read every set, the thresholds and the baseline first (a broken set is reported before
+minutes of extraction, with all its problems), then extract and score each document, then write
+``run.json`` and ``report.html`` and print the terminal summary.
+
+Exit codes: 0 every set within its thresholds; 1 some set broke one (accuracy below its minimum, or
+more silent errors than allowed); 2 the eval could not run (a broken set, thresholds file or baseline).
+"""
+from __future__ import annotations
+
+import platform
+import sys
+from collections.abc import Sequence
+from dataclasses import fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..pipeline import extract
+from ..settings import Settings
+from . import html, terminal
+from .baseline import BaselineError, diff, load_baseline
+from .measure import ExtractFn, measure
+from .metrics import calibration, family_of, llm_usage, section_of, tally, tally_by, timing
+from .records import DocumentRecord, RunRecord, SetRecord, SilentError
+from .sets import LabelledSet, SetError, discover_all
+from .thresholds import Threshold, ThresholdError, default_file, effective, failures, load_thresholds
+
+EXIT_OK, EXIT_THRESHOLD, EXIT_UNUSABLE = 0, 1, 2
+
+
+class Unusable(Exception):
+    """The eval cannot start; ``problems`` say why, one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def run_eval(
+    sets: Sequence[Path],
+    settings: Settings,
+    extract_fn: ExtractFn = extract,
+    baseline: Path | None = None,
+    fail_under: float | None = None,
+    max_silent: int | None = None,
+    out_dir: Path | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    thresholds_file: Path | None = None,
+    limit: int = 20,
+) -> int:
+    """Evaluate ``extract_fn`` on ``sets``; returns the exit code (see the module docstring).
+
+    Thresholds: ``fail_under``/``max_silent`` when given, else each set's entry in ``thresholds_file``
+    (default: the ``thresholds.json`` beside the set folders, i.e. ``evals/thresholds.json``).
+    """
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    try:
+        labelled, limits, base = prepare(sets, baseline, thresholds_file, fail_under, max_silent)
+    except Unusable as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=stderr)
+        return EXIT_UNUSABLE
+    started = _now()
+    documents = [measure(doc, extract_fn, settings) for s in labelled for doc in s.documents]
+    out_dir = _output_dir(out_dir)
+    run = build_run(labelled, documents, limits, settings, started, out_dir)
+    if base is not None and baseline is not None:
+        run.baseline = diff(base, str(baseline), run)
+    write(run, out_dir)
+    print(terminal.summary(run, limit), file=stdout)
+    print(f"wrote {out_dir / 'run.json'} and {out_dir / 'report.html'}", file=stdout)
+    return run.exit_code
+
+
+def prepare(
+    sets: Sequence[Path],
+    baseline: Path | None,
+    thresholds_file: Path | None,
+    fail_under: float | None,
+    max_silent: int | None,
+) -> tuple[list[LabelledSet], dict[str, Threshold], dict[str, Any] | None]:
+    """The sets, each set's limits and the baseline; raises ``Unusable`` with every problem found."""
+    if not sets:
+        raise Unusable(["no labelled set given"])
+    labelled, set_errors = discover_all([Path(s) for s in sets])
+    problems = [f"{e.set_path}: {p}" for e in set_errors for p in e.problems]
+    limits: dict[str, Threshold] = {}
+    try:
+        limits = set_limits(labelled, thresholds_file, fail_under, max_silent)
+    except ThresholdError as exc:
+        problems.append(str(exc))
+    base = None
+    if baseline is not None:
+        try:
+            base = load_baseline(baseline)
+        except BaselineError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise Unusable(problems)
+    return labelled, limits, base
+
+
+def set_limits(
+    labelled: Sequence[LabelledSet], thresholds_file: Path | None, fail_under: float | None, max_silent: int | None
+) -> dict[str, Threshold]:
+    """Each set's effective limits: command line over the thresholds file."""
+    limits = {}
+    for s in labelled:
+        path = thresholds_file or default_file(s.path)
+        table = load_thresholds(path) if thresholds_file or path.exists() else {}
+        limits[s.name] = effective(s.name, table, fail_under, max_silent)
+    return limits
+
+
+def build_run(
+    labelled: Sequence[LabelledSet],
+    documents: Sequence[DocumentRecord],
+    limits: dict[str, Threshold],
+    settings: Settings,
+    started: str,
+    out_dir: Path,
+) -> RunRecord:
+    set_records = [set_record(s, [d for d in documents if d.set == s.name], limits[s.name]) for s in labelled]
+    passed = all(s.passed for s in set_records)
+    keyed = [(d, r) for d in documents for r in d.rows]
+    return RunRecord(
+        started=started,
+        finished=_now(),
+        out_dir=str(out_dir),
+        settings=settings_record(settings),
+        versions=versions_of(documents),
+        thresholds=limits,
+        passed=passed,
+        exit_code=EXIT_OK if passed else EXIT_THRESHOLD,
+        overall=tally((r for _, r in keyed), documents=len(documents)),
+        timing=timing([d.seconds for d in documents]),
+        llm=llm_usage((d.llm_calls, d.llm_tokens) for d in documents),
+        sets=set_records,
+        by_family=tally_by((family_of(r.key), d.document, r) for d, r in keyed),
+        by_section=tally_by((section_of(r.key), d.document, r) for d, r in keyed),
+        by_format=tally_by((d.format, d.document, r) for d, r in keyed),
+        by_method=tally_by((r.method or "absent", d.document, r) for d, r in keyed),
+        by_status=tally_by((d.status, d.document, r) for d, r in keyed),
+        calibration=calibration(r for _, r in keyed),
+        silent_errors=[SilentError(document=d.document, key=r.key, gold=r.gold, got=r.got)
+                       for d, r in keyed if r.outcome == "silent"],
+        documents=list(documents),
+    )
+
+
+def set_record(s: LabelledSet, documents: Sequence[DocumentRecord], limit: Threshold) -> SetRecord:
+    metrics = tally((r for d in documents for r in d.rows), documents=len(documents))
+    return SetRecord(
+        name=s.name,
+        path=str(s.path),
+        root=str(s.root),
+        metrics=metrics,
+        timing=timing([d.seconds for d in documents]),
+        llm=llm_usage((d.llm_calls, d.llm_tokens) for d in documents),
+        threshold=limit,
+        failures=failures(metrics, limit),
+    )
+
+
+def settings_record(settings: Settings) -> dict[str, Any]:
+    """The settings a run used, minus secrets (fields hidden from repr, such as the API key)."""
+    record = {f.name: _plain(getattr(settings, f.name)) for f in fields(settings) if f.repr}
+    record["llm_enabled"] = settings.llm_enabled  # "auto" alone does not say whether a model ran
+    return record
+
+
+def versions_of(documents: Sequence[DocumentRecord]) -> dict[str, list[str]]:
+    """Every version any result reported (a run may mix, e.g. a model changing mid-run), plus Python."""
+    found: dict[str, set[str]] = {}
+    for d in documents:
+        for name, version in d.versions.items():
+            found.setdefault(name, set()).add(version)
+    found.setdefault("python", set()).add(platform.python_version())
+    return {name: sorted(v) for name, v in sorted(found.items())}
+
+
+def write(run: RunRecord, out_dir: Path) -> None:
+    (out_dir / "run.json").write_text(run.to_json(), encoding="utf-8")
+    (out_dir / "report.html").write_text(html.render_report(run), encoding="utf-8")
+
+
+def _output_dir(out_dir: Path | None) -> Path:
+    """``out_dir`` as given (created), or a new ``runs/<timestamp>``: a default run never overwrites
+    an earlier one, since earlier runs are the baselines of later ones."""
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return out_dir
+    base = Path("runs") / datetime.now().strftime("%Y%m%d-%H%M%S")
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    candidate.mkdir(parents=True)
+    return candidate
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Path) else value
+
+
+def _now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
