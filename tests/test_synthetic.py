@@ -30,6 +30,7 @@ COMMITTED = ROOT / "evals" / "synthetic"
 GOLD_PATHS = sorted(COMMITTED.glob(f"syn_*{GOLD_SUFFIX}"))
 NAME = re.compile(r"^syn_(\d{3})_(" + "|".join(FORMATS) + r")_([a-z0-9_-]+)\.(\w+)$")
 SIGNED = re.compile(r"^active2019\.\w+\.change$")
+LEGAL_PERSON = re.compile(r"\.(commercial|research|social_welfare|legal_service|other_org)$")
 
 
 def _load(path: Path) -> dict:
@@ -186,6 +187,18 @@ def test_implied_cells_follow_from_the_printed_ones(gold: dict) -> None:
     result = propagate(printed, implied, _equations(values))
     assert result.free == [] and result.contradictions == []
     assert result.solved == {k: values[k] for k in implied}
+
+
+def test_blank_zeros_are_confirmed_by_the_identities(gold: dict) -> None:
+    """Blank legal-person cells are not implied: with them unknown, the identities force each to 0."""
+    if "blank_zeros" not in gold["document"]:
+        pytest.skip("no blank cells")
+    values = gold["values"]
+    blank = {k for k, v in values.items() if v == 0 and k.startswith("requests.") and LEGAL_PERSON.search(k)}
+    assert blank
+    printed = {k: v for k, v in values.items() if k not in blank and isinstance(v, int)}
+    result = propagate(printed, blank, _equations(values))
+    assert result.free == [] and result.solved == dict.fromkeys(blank, 0)
 
 
 def test_document_states_the_prose_figures(gold: dict) -> None:

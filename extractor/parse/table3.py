@@ -29,7 +29,7 @@ class Table3:
 def match_row(label: str, specs: tuple[RowSpec, ...]) -> RowSpec | None:
     """The data row a label names: the pattern matching furthest right wins, because group labels
     (（三）不予公开) and displaced text come before the sub-row's own words."""
-    text = squash(label)
+    text = re.split(r"[。；;]", squash(label))[-1]  # a sentence before the label is prose, not label
     best: tuple[int, int, RowSpec] | None = None
     for spec in specs:
         for pattern in spec.patterns:
@@ -48,10 +48,11 @@ def header_columns(records: list[Record]) -> list[str]:
     """Columns the header shows. Only 其他 is ever found dropped in the wild; the others are assumed."""
     head = ""
     for rec in records:
-        if rec.slots and match_row(rec.label, _all_specs()):
+        if _capacity(rec) >= MIN_SLOTS and match_row(rec.label, _all_specs()):
             head += rec.key_text.split("本年新收")[0]
             break
-        head += rec.key_text
+        # the header is the text right before the first row: restart after anything with numbers
+        head = "" if rec.slots else head + rec.key_text
     head = head.replace("法人或其他组织", "")
     if ("法律服务" in head or "科研机构" in head) and "其他" not in head:
         return [c for c in COLUMNS if c != "other_org"]

@@ -1,8 +1,8 @@
-"""``python -m extractor.synthetic OUT_DIR [--n N] [--seed S] [--check]``.
+"""Command line: write the synthetic set, or check that a committed one is current.
 
-Writes the synthetic set to OUT_DIR; with ``--check`` writes nothing and exits 1, listing the
-differences, when OUT_DIR is not exactly what the generator produces (for CI: the committed set
-must be regenerated, never silently rewritten).
+``python -m extractor.synthetic OUT_DIR [--n N] [--seed S] [--check]`` writes the set to OUT_DIR.
+With ``--check`` it writes nothing and exits 1, listing the differences, when OUT_DIR is not exactly
+what the generator produces: in CI the committed set must be regenerated, never silently rewritten.
 """
 from __future__ import annotations
 

@@ -4,8 +4,8 @@ Each ``Quirk`` says which formats it applies to, which quirks it cannot be combi
 together they would make the document ambiguous, not just hard), and what the values must look like
 for the quirk to be recoverable (a dropped row must hold zeros). A ``Variant`` is one document's set
 of quirks, read by the layout and the renderers through named properties. The functions at the end
-apply the quirks that touch the labels rather than the layout: values drawn to fit, a misprinted
-total, and the keys the document no longer shows.
+serve the quirks that touch the values rather than the layout: values drawn to fit the quirks, a
+misprinted total, and the keys whose cells the document no longer shows.
 """
 from __future__ import annotations
 
@@ -166,12 +166,14 @@ class Misprint:
 
 
 def misprint_total(rng: random.Random, values: Values, table3: str) -> Misprint:
-    """Pick the 总计 cell to print wrong: the grand total or one outcome row's total, off by 1-3.
+    """Pick the 总计 cell to print wrong: the grand total or one row's total, off by 1-3.
 
     New and carried-over requests stay right: the prose repeats new_received, and a wrong figure
     there would break a prose check too, not just the one identity the gold names."""
     rows = [r.key for r in table3_rows(table3) if r.key not in ("new_received", "carried_over", "total")]
-    row = "total" if rng.random() < 0.4 else rng.choice(rows)
+    # Slips happen where there are numbers to add up: prefer a row that has requests.
+    filled = [row for row in rows if values[request_key(row, "total")]]
+    row = "total" if rng.random() < 0.4 else rng.choice(filled or rows)
     key = request_key(row, "total")
     true_value = int(values[key])
     return Misprint(key, true_value, true_value + rng.randint(1, 3))

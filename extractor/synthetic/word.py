@@ -52,13 +52,16 @@ def _add_table(word: WordDocument, table: Table) -> None:
     grid = table.grid()
     out = word.add_table(rows=len(grid), cols=table.width)
     out.style = "Table Grid"
+    # Table.cell() recomputes the whole grid on every call; the cells fetched once stay valid
+    # through the merges because the merged rectangles never overlap.
+    cells = [row.cells for row in out.rows]
     origins = [(r, c, slot.cell) for r, row in enumerate(grid) for c, slot in enumerate(row) if slot.origin]
     # Merge first, then write: merging joins the paragraphs of the merged cells.
     for r, c, cell in origins:
         if cell.rowspan > 1 or cell.colspan > 1:
-            out.cell(r, c).merge(out.cell(r + cell.rowspan - 1, c + cell.colspan - 1))
+            cells[r][c].merge(cells[r + cell.rowspan - 1][c + cell.colspan - 1])
     for r, c, cell in origins:
-        out.cell(r, c).text = cell.text
+        cells[r][c].text = cell.text
 
 
 def _pin_zip(data: bytes) -> bytes:

@@ -1,0 +1,213 @@
+"""The review operations: enqueue a result, correct a cell, accept, mark a source error, skip.
+
+Each operation reads the current version, derives the new report (a corrected value keeps its
+printed text and provenance; the old value stays in the old version), re-runs ``check()`` and hands
+the store one ``Commit`` that it applies atomically, or refuses when the reviewer's version is stale
+or another reviewer holds the lease. The store is always a parameter.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from ..check import check, status_of
+from ..errors import ExtractorError, StoreError
+from ..report import Report, Result, Scalar, Value
+from ..template import ADMIN_FEE_KEY, all_keys
+from .items import items_of
+from .records import AuditEntry, Commit, ItemRecord, NewDocument, Resolution
+from .store import ReviewStore
+
+LEASE_SECONDS = 15 * 60
+# why the extraction was wrong (a source error is its own operation: the printed value stays)
+CORRECTION_REASONS = ("misread", "misplaced", "inference", "other")
+# flags that describe where a value came from: still true after a reviewer corrects the number
+PROVENANCE_FLAGS = ("inferred", "blank", "missing", "ocr", "llm_only")
+# flags check() derives from the values: recomputed from scratch on every re-check
+CHECK_FLAGS = frozenset({"implausible_unit", "prose_table_mismatch", "ocr_suspect"})
+TEXT_KEYS = frozenset({"meta.org_name", ADMIN_FEE_KEY, "active2019.procurement.amount"})
+SIGNED_SUFFIX = ".change"
+TEXT_FORMATS = ("text", "markdown", "html")
+
+Edit = Callable[[Report], list[AuditEntry]]
+
+
+def enqueue(store: ReviewStore, result: Result, data: bytes | None = None) -> tuple[int, bool]:
+    """Add an extracted document and its review items; (document id, newly added)."""
+    if result.report is None or result.source is None:
+        raise StoreError(f"{result.document}: {result.status}"
+                         + (f" ({result.error})" if result.error else "") + "; there is nothing to review")
+    if data is None:
+        data = _read(result.source.path)
+    doc = NewDocument(
+        sha256=result.source.sha256, name=result.source.name, path=result.source.path,
+        format=result.source.format, org=_text(result.report.get("meta.org_name")),
+        year=_int(result.report.get("meta.year")), data=data, lines=_lines(data, result.source.format))
+    return store.add(doc, result.model_dump_json(), items_of(result))
+
+
+def apply_correction(store: ReviewStore, document_id: int, key: str, value: Scalar | str, reviewer: str,
+                     expected_version: int, reason: str = "misread", note: str | None = None) -> int:
+    """Replace one value (an extraction error); returns the new version number."""
+    if reason not in CORRECTION_REASONS:
+        raise StoreError(f"unknown reason {reason!r}; one of {', '.join(CORRECTION_REASONS)}")
+    new = parse_value(key, value)
+
+    def edit(report: Report) -> list[AuditEntry]:
+        old = _value_of(report, key)
+        if old is not None and old.value == new:
+            raise StoreError(f"{key} already is {new!r}: nothing to correct (accept it instead)")
+        report.values[key] = corrected_value(key, old, new)
+        return [AuditEntry(key, old.value if old else None, new, reason, False, note, _cell_item_id(store,
+                                                                                                  document_id, key))]
+
+    def settle(items: list[ItemRecord]) -> dict[int, Resolution]:
+        return {i.id: "corrected" for i in items if i.kind == "cell" and i.keys == (key,)}
+
+    return _commit(store, document_id, reviewer, expected_version, edit, settle)
+
+
+def mark_source_error(store: ReviewStore, document_id: int, key: str, reviewer: str, expected_version: int,
+                      note: str | None = None) -> int:
+    """Record that the document itself prints ``key`` wrong: the printed value stays, flagged
+    ``source_error``; the cell's item and the identities through it are settled."""
+
+    def edit(report: Report) -> list[AuditEntry]:
+        old = _value_of(report, key)
+        if old is None:
+            raise StoreError(f"{key} has no value in this report")
+        marked = old.model_copy(deep=True)
+        marked.flag("source_error")
+        report.values[key] = marked
+        return [AuditEntry(key, old.value, old.value, "source_error", True, note,
+                           _cell_item_id(store, document_id, key))]
+
+    def settle(items: list[ItemRecord]) -> dict[int, Resolution]:
+        return {i.id: "source_error" for i in items if key in i.keys and i.status != "settled"}
+
+    return _commit(store, document_id, reviewer, expected_version, edit, settle)
+
+
+def accept(store: ReviewStore, item_id: int, reviewer: str, note: str | None = None) -> None:
+    """Settle an item as right as printed: a cell's value, or an identity that fails in the source."""
+    item = store.item(item_id)
+    key = item.keys[0] if item.kind == "cell" else None
+    current = store.current(item.document_id).result()
+    value = current.report.get(key) if key and current.report else None
+    store.decide(item_id, reviewer, "settled", "accepted", AuditEntry(key, value, value, "accepted", False, note,
+                                                                      item_id))
+
+
+def skip(store: ReviewStore, item_id: int, reviewer: str) -> None:
+    """Put an item aside: it leaves the open queue but stays visible under 'skipped'."""
+    store.decide(item_id, reviewer, "skipped", None, None)
+
+
+def lease_document(store: ReviewStore, document_id: int, reviewer: str,
+                   seconds: float = LEASE_SECONDS) -> list[ItemRecord]:
+    """Lease a document's open items to the reviewer who opened it; returns items others hold."""
+    return store.lease_document(document_id, reviewer, seconds)
+
+
+def parse_value(key: str, value: Scalar | str) -> Scalar:
+    """A reviewer's input as the value type of ``key`` (counts are integers; amounts stay text)."""
+    if value is None:
+        return None
+    text = str(value).strip().replace(",", "").replace("，", "")
+    if key in TEXT_KEYS:
+        if key == ADMIN_FEE_KEY:
+            _require_decimal(key, text)
+        return text
+    try:
+        number = int(text)
+    except ValueError:
+        raise StoreError(f"{key} takes a whole number, not {str(value)!r}") from None
+    if number < 0 and not key.endswith(SIGNED_SUFFIX):
+        raise StoreError(f"{key} is a count and cannot be negative")
+    return number
+
+
+def corrected_value(key: str, old: Value | None, new: Scalar) -> Value:
+    """The corrected value: method 'corrected', the printed text and provenance kept."""
+    if old is None:
+        return Value(key=key, value=new, method="corrected", flags=["corrected"])
+    kept = [f for f in old.flags if f in PROVENANCE_FLAGS]
+    return old.model_copy(update={"value": new, "method": "corrected", "confidence": 1.0,
+                                  "flags": ["corrected", *kept]}, deep=True)
+
+
+def recheck(result: Result) -> None:
+    """Re-run the checker on a reviewed report, starting from flags the checker does not own."""
+    assert result.report is not None
+    for value in result.report.values.values():
+        value.flags = [f for f in value.flags if f not in CHECK_FLAGS]
+    result.findings = check(result.report)
+    result.status = status_of(result.report, result.findings)
+
+
+def _commit(store: ReviewStore, document_id: int, reviewer: str, expected_version: int, edit: Edit,
+            settle: Callable[[list[ItemRecord]], dict[int, Resolution]]) -> int:
+    # The new result is built from the current version; the store refuses the commit unless that is
+    # still the version the reviewer saw, so a concurrent change is never silently overwritten.
+    current = store.current(document_id)
+    if current.number != expected_version:
+        raise StoreError(f"document {document_id} changed while you were editing: you saw version "
+                         f"{expected_version}, the current one is {current.number} ({current.created_by}); "
+                         f"reload and apply your change again")
+    result = current.result()
+    if result.report is None:
+        raise StoreError(f"document {document_id} has no report to correct")
+    audit = edit(result.report)
+    recheck(result)
+    commit = Commit(document_id=document_id, base_version=expected_version, result_json=result.model_dump_json(),
+                    reviewer=reviewer, audit=tuple(audit), items=tuple(items_of(result)),
+                    settle=settle(store.items(document_id)))
+    return store.commit(commit)
+
+
+def _value_of(report: Report, key: str) -> Value | None:
+    if key in report.values:
+        return report.values[key]
+    known = all_keys(report.template.table2 or "2021", report.template.table3 or "2021")
+    if key not in known:
+        raise StoreError(f"{key} is not a key of this report")
+    return None
+
+
+def _cell_item_id(store: ReviewStore, document_id: int, key: str) -> int | None:
+    return next((i.id for i in store.items(document_id) if i.kind == "cell" and i.keys == (key,)), None)
+
+
+def _require_decimal(key: str, text: str) -> None:
+    try:
+        Decimal(text)
+    except InvalidOperation:
+        raise StoreError(f"{key} takes a decimal amount, not {text!r}") from None
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _lines(data: bytes, fmt: str) -> list[str] | None:
+    if fmt not in TEXT_FORMATS:
+        return None
+    from ..ingest.encoding import decode
+
+    try:
+        text, _ = decode(data)
+    except ExtractorError:
+        return None
+    return text.splitlines()
+
+
+def _text(value: Scalar) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _int(value: Scalar) -> int | None:
+    return value if isinstance(value, int) else None
