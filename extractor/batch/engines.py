@@ -12,6 +12,7 @@ the loop early (Ctrl-C) stops the workers at once.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import multiprocessing
 import os
 import signal
@@ -29,6 +30,7 @@ from .jobs import Job, Outcome
 Task = Callable[[Job], Outcome]
 CRASH_MESSAGE = "the worker process died while reading this document (a crash in a reader, or out of memory)"
 ENGINES = ("local", "ray")
+RAY_MISSING = "the ray engine needs the 'ray' package (pip install ray); or use the default --engine local"
 
 
 class EngineUnavailable(Exception):
@@ -169,6 +171,8 @@ class RayEngine:
     """
 
     def __init__(self, workers: int, window_per_worker: int = 4) -> None:
+        if importlib.util.find_spec("ray") is None:  # say so before any work starts
+            raise EngineUnavailable(RAY_MISSING)
         self.workers = max(1, workers)
         self.window = self.workers * window_per_worker
 
@@ -214,8 +218,7 @@ def _import_ray():  # type: ignore[no-untyped-def]
     try:
         import ray
     except ImportError:
-        raise EngineUnavailable("the ray engine needs the 'ray' package (pip install ray); "
-                                "or use the default --engine local") from None
+        raise EngineUnavailable(RAY_MISSING) from None
     return ray
 
 

@@ -74,9 +74,9 @@ class Change(BaseModel):
 
 class MetricDelta(BaseModel):
     metric: str  # e.g. "accuracy", "samples.silent"
-    before: float | None
-    after: float | None
-    delta: float | None
+    before: int | float | None  # int first: counts (silent errors, calls) stay integers
+    after: int | float | None
+    delta: int | float | None
 
 
 class BaselineDiff(BaseModel):

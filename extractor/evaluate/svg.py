@@ -70,10 +70,9 @@ def calibration_chart(title: str, points: Sequence[Point], size: int = 360) -> s
         r = min(3 + p.n ** 0.5 / 3, 12)  # bigger where more keys back the point
         parts.append(f"<circle cx='{sx(p.x):.1f}' cy='{sy(p.y):.1f}' r='{r:.1f}' fill='#d8573b' fill-opacity='0.7'>"
                      f"<title>{escape(p.label)}</title></circle>")
-        if p.x > 0.8:  # near the right edge the count goes left of the point, inside the plot
-            parts.append(_text(sx(p.x) - r - 2, sy(p.y) - r, f"n={p.n}", anchor="end", size=10))
-        else:
-            parts.append(_text(sx(p.x) + r + 2, sy(p.y) - r, f"n={p.n}", size=10))
+        # counts sit centred below the point (above it near the x axis), so neighbours do not collide
+        label_y = sy(p.y) + r + 11 if p.y > 0.15 else sy(p.y) - r - 4
+        parts.append(_text(sx(p.x), label_y, f"n={p.n}", anchor="middle", size=10))
     parts.append(_text(size / 2, size - 6, "confidence", anchor="middle"))
     parts.append(f"<text x='12' y='{size / 2}' {FONT} font-size='12' text-anchor='middle' "
                  f"transform='rotate(-90 12 {size / 2})'>accuracy</text>")

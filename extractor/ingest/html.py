@@ -54,11 +54,34 @@ def read_html(data: bytes, source: Source, settings: Settings) -> Document:
     text, encoding = decode(data, _declared_charset(data[:4096]))
     source = source.model_copy(update={"encoding": encoding})
     page = _parse(text)
+    title = _page_title(page)
     warnings: list[str] = []
     _remove_invisible(page, warnings)
     body = page.find("body")
     root = _content_root(page if body is None else body)
-    return Document(source=source, blocks=_Walker().blocks(root), warnings=warnings)
+    blocks = _Walker().blocks(root)
+    if title is not None:
+        # the page <title> often is the report's title when the body repeats none; it goes first
+        blocks.insert(0, title)
+        _renumber_tables(blocks)
+    return Document(source=source, blocks=blocks, warnings=warnings)
+
+
+def _renumber_tables(blocks: list[Block]) -> None:
+    for index, block in enumerate(blocks):
+        if isinstance(block, TableBlock):
+            block.where.table = index
+            for row in block.rows:
+                for cell in row:
+                    cell.where.table = index
+
+
+def _page_title(page: lxml.html.HtmlElement) -> TextBlock | None:
+    element = page.find(".//title")
+    if element is None:
+        return None
+    text = " ".join((element.text_content() or "").split())
+    return TextBlock(text=text, where=Where(line=element.sourceline)) if text else None
 
 
 def _declared_charset(head: bytes) -> str | None:

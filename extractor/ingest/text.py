@@ -53,6 +53,7 @@ def _cells(line: str) -> list[str] | None:
     if stripped.startswith("|") and stripped.count("|") >= 2:
         inner = stripped[1:-1] if stripped.endswith("|") else stripped[1:]
         return inner.split("|")
-    if "\t" in line.rstrip("\n") and line.strip():
+    if "\t" in line.rstrip("\r\n"):
+        # a line of only a tab is an empty cell in one-cell-per-line tables (blank zeros)
         return line.rstrip("\r\n").split("\t")
     return None

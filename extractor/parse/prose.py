@@ -47,9 +47,10 @@ class ProseFigure:
 _N = r"(\d[\d,]*)\s*(余)?"
 _NUM_CN = r"[一二三四五六七八九十]"
 
+_REPORT = r"(?:政府信息公开|政务公开|信息公开)\s*(?:工作)?\s*(?:年度)?\s*(?:报告|年报)"
 TITLE_PATTERNS = (
-    re.compile(r"(?P<org>[\u4e00-\u9fff（）()]{2,40}?)\s*(?P<year>20\d{2})\s*年\s*度?\s*(?:政府信息公开|政务公开|信息公开)"),
-    re.compile(r"(?P<year>20\d{2})\s*年\s*度?\s*(?P<org>[\u4e00-\u9fff（）()]{2,40}?)\s*(?:政府信息公开|政务公开)"),
+    re.compile(r"(?P<org>[\u4e00-\u9fff（）()]{2,40}?)\s*(?P<year>20\d{2})\s*年\s*度?\s*" + _REPORT),
+    re.compile(r"(?P<year>20\d{2})\s*年\s*度?\s*(?P<org>[\u4e00-\u9fff（）()]{2,40}?)\s*" + _REPORT),
 )
 PERIOD = re.compile(r"(20\d{2})\s*年\s*1\s*月\s*1\s*日")
 

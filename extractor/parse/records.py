@@ -64,8 +64,10 @@ def build_records(items: list[Piece]) -> list[Record]:
             continue
         if not texts:
             if current is not None and current.label.strip():
-                # one cell per line: the value, without the empty padding cells before it
-                current.slots.extend(_slots_after_first_number(row))
+                if nums:  # one cell per line: the value, without the empty padding cells before it
+                    current.slots.extend(_slots_after_first_number(row))
+                elif current.numbers and any(p.kind == "blank" for p in row):
+                    current.slots.append(next(p for p in row if p.kind == "blank"))  # an empty value cell
             continue
         in_row_slots = 0
         for p in row:

@@ -128,8 +128,8 @@ def fee(values: Mapping[str, int | str]) -> Paragraph:
 
 
 def parts(rng: random.Random, titled: tuple[tuple[str, Paragraph], ...]) -> list[Block]:
-    """Section 一's parts （一）..（五）: either as headings of their own or run into the paragraph
-    (\"（一）主动公开：…\"), both common in real reports."""
+    """Section 一's parts （一）..（五）: either as headings of their own or run into their paragraph
+    as in 「（一）主动公开：…」; real reports do both."""
     as_headings = rng.random() < 0.5
     blocks: list[Block] = []
     for title, paragraph in titled:

@@ -106,7 +106,7 @@ def _table2_2019(values: Mapping[str, int | str], variant: Variant) -> Table:
 
 
 def table3(values: Mapping[str, int | str], variant: Variant) -> Table:
-    columns = variant.applicant_columns
+    columns = variant.printed_columns
     orgs = [c for c in columns if c in _LEGAL_PERSON_COLUMNS]
     specs = {spec.key: spec for spec in table3_rows(variant.table3)}
     outcomes = [specs[k] for k in outcome_row_keys(variant.table3) if k not in variant.dropped_rows]

@@ -130,7 +130,8 @@ class Variant:
         return "（六）其他" if self.has("other_label") else "（六）其他处理"
 
     @property
-    def applicant_columns(self) -> tuple[str, ...]:
+    def printed_columns(self) -> tuple[str, ...]:
+        """The table 三 columns the document prints, 总计 included."""
         return tuple(c for c in COLUMNS if not (c == "other_org" and self.has("no_other_col")))
 
     @property
@@ -153,7 +154,7 @@ def hidden_keys(variant: Variant) -> list[str]:
     hidden: list[str] = []
     for row in table3_rows(variant.table3):
         for col in COLUMNS:
-            if row.key in variant.dropped_rows or col not in variant.applicant_columns:
+            if row.key in variant.dropped_rows or col not in variant.printed_columns:
                 hidden.append(request_key(row.key, col))
     return hidden
 

@@ -1,0 +1,187 @@
+"""``run_batch``: inputs → jobs not yet done → engine → per-document results → table files + summary.
+
+The output folder holds everything a run needs to resume:
+
+    manifest.sqlite                 the journal (``manifest``)
+    documents/ab/<sha256>.<v>.json  the rich Result of each distinct document (by content + versions)
+    documents/ab/<…>.flat.json      its flat form
+    results.jsonl/.csv/.parquet     rebuilt at the end of every complete run (``outputs``)
+    index.jsonl                     input path → its sha256 and result file
+    cross_checks.json, summary.json
+
+Files with the same bytes are extracted once and reported under each name. Ctrl-C stops the
+workers, keeps every finished result and returns a summary marked interrupted (exit code 130); the
+next run with the same output folder picks up where this one stopped.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..pipeline import extract
+from ..report import Result
+from ..settings import Settings
+from . import atomic, outputs
+from . import review as review_bridge
+from .crossyear import Doc, cross_checks
+from .engines import Engine, EngineUnavailable, engine_for
+from .inputs import collect
+from .jobs import ExtractFn, Job, Outcome, flat_path, load_result, run_job, write_result
+from .manifest import Entry, Key, Manifest, content_sha256, run_versions, versions_text
+from .progress import Progress
+from .summary import BatchSummary, Problem, review_reasons
+
+Enqueue = Callable[[Any, Result], None]
+
+
+class BatchError(Exception):
+    """The batch cannot start (no inputs, engine unavailable); ``str`` is for the user."""
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One input file and the key of its result."""
+
+    path: Path
+    key: Key
+
+    @property
+    def document(self) -> str:
+        return str(self.path)
+
+
+def run_batch(
+    inputs: Sequence[str | Path],
+    settings: Settings,
+    out_dir: str | Path,
+    workers: int = 2,
+    engine: str | Engine = "local",
+    store: Any = None,
+    progress: TextIO | None = sys.stderr,
+    *,
+    extract_fn: ExtractFn = extract,
+    enqueue: Enqueue = review_bridge.enqueue,
+    clock: Callable[[], float] = time.monotonic,
+) -> BatchSummary:
+    """Extract every input not already done into ``out_dir``; never raises for a bad document."""
+    out = Path(out_dir)
+    started = clock()
+    found = collect(inputs, exclude=[out])
+    if not found.files:
+        raise BatchError("no input files found" + (f" (nothing matched: {', '.join(found.unmatched)})"
+                                                   if found.unmatched else ""))
+    runner = _engine(engine, workers)
+    summary = BatchSummary(out_dir=str(out), total=len(found.files), unmatched=found.unmatched)
+    atomic.remove_stale(out)
+    with Manifest(out) as manifest:
+        try:
+            plan = _plan(found.files, settings)
+            jobs = _due(plan, manifest, out)
+            due = {job.key for job in jobs}
+            summary.skipped = sum(1 for item in plan if item.key not in due)
+            task = functools.partial(run_job, settings=settings, out_dir=str(out), extract_fn=extract_fn)
+            _execute(runner, jobs, task, manifest, out, summary,
+                     Progress(len(jobs), summary.skipped, progress, clock), store, enqueue)
+            _finish(plan, out, summary)
+        except KeyboardInterrupt:
+            summary.interrupted = True
+    summary.seconds = round(clock() - started, 3)
+    if not summary.interrupted:
+        atomic.write_text(out / "summary.json", summary.to_json_text())
+    return summary
+
+
+def _engine(engine: str | Engine, workers: int) -> Engine:
+    if not isinstance(engine, str):
+        return engine
+    try:
+        return engine_for(engine, workers)
+    except EngineUnavailable as exc:
+        raise BatchError(str(exc)) from None
+
+
+def _plan(files: Sequence[Path], settings: Settings) -> list[Planned]:
+    versions = versions_text(run_versions(settings))
+    return [Planned(path, Key(content_sha256(path), versions)) for path in files]
+
+
+def _due(plan: Sequence[Planned], manifest: Manifest, out: Path) -> list[Job]:
+    """One job per key that is neither journaled nor has its result file (a deleted result is redone)."""
+    done = {key for key in manifest.done_keys() if flat_path(out, key).exists()}
+    jobs: dict[Key, Job] = {}
+    for item in plan:
+        if item.key not in done and item.key not in jobs:
+            jobs[item.key] = Job(key=item.key, document=item.document)
+    return list(jobs.values())
+
+
+def _execute(runner: Engine, jobs: list[Job], task: Callable[[Job], Outcome], manifest: Manifest, out: Path,
+             summary: BatchSummary, progress: Progress, store: Any, enqueue: Enqueue) -> None:
+    queue: dict[str, Any] = {"enqueued": 0, "errors": []}
+    try:
+        with contextlib.closing(runner.run(jobs, task)) as outcomes:
+            for outcome in outcomes:
+                if outcome.crashed:  # the worker wrote nothing: the failure itself is the result
+                    write_result(out, outcome.job.key, Result(document=outcome.job.document, status="failed",
+                                                              error=outcome.error))
+                if store is not None and review_bridge.wants_review(outcome.status):
+                    _enqueue(store, enqueue, out, outcome, queue)
+                manifest.record(Entry(outcome.job.key, outcome.status, outcome.error, outcome.job.document))
+                summary.extracted += 1
+                progress.advance(outcome.status)
+    finally:
+        progress.close()
+        if store is not None:
+            summary.review_queue = queue
+
+
+def _enqueue(store: Any, enqueue: Enqueue, out: Path, outcome: Outcome, queue: dict[str, Any]) -> None:
+    """Before journaling, so a kill in between re-queues rather than loses (the queue de-duplicates)."""
+    try:
+        enqueue(store, load_result(out, outcome.job.key))
+        queue["enqueued"] += 1
+    except Exception as exc:  # the store is a collaborator: its trouble is reported, not fatal
+        queue["errors"].append(f"{outcome.job.document}: {exc}")
+
+
+def _finish(plan: Sequence[Planned], out: Path, summary: BatchSummary) -> None:
+    rows = [_row(item, out) for item in plan]
+    paths = outputs.write_all(rows, out)
+    atomic.write_bytes(out / "index.jsonl", _index_bytes(plan))
+    cross = cross_checks([Doc(i.document, i.key.sha256, r["status"], r.get("values") or {})
+                          for i, r in zip(plan, rows)])
+    cross_json = cross.to_json()
+    atomic.write_text(out / "cross_checks.json", json.dumps(cross_json, ensure_ascii=False, indent=1) + "\n")
+    summary.counts = dict(Counter(r["status"] for r in rows))
+    summary.problems = [Problem(r["document"], r["status"], r.get("error") or "")
+                        for r in rows if r["status"] in ("failed", "not_a_report")]
+    summary.review_reasons = review_reasons(rows)
+    summary.cross = {k: v for k, v in cross_json.items() if k != "findings"}
+    summary.outputs = [p.name for p in paths] + ["index.jsonl", "cross_checks.json", "summary.json"]
+
+
+def _row(item: Planned, out: Path) -> dict[str, Any]:
+    """The flat result of one input, under the input's own name (a shared result carries the name of
+    whichever file was extracted first)."""
+    try:
+        row = json.loads(flat_path(out, item.key).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        reason = f"its result file is missing or damaged ({type(exc).__name__}); run the batch again"
+        row = {"document": item.document, "status": "failed", "template": {"table2": None, "table3": None},
+               "values": {}, "flags": {}, "findings": [], "error": reason}
+    row["document"] = item.document
+    return row
+
+
+def _index_bytes(plan: Sequence[Planned]) -> bytes:
+    lines = [json.dumps({"document": i.document, "sha256": i.key.sha256, "result": i.key.stem + ".json"},
+                        ensure_ascii=False) for i in plan]
+    return ("\n".join(lines) + "\n").encode("utf-8")

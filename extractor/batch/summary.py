@@ -1,0 +1,126 @@
+"""What a batch run says at the end: counts by status, the reasons behind failures, what the review
+queue and the cross-year checks found; printed for a person and written as ``summary.json``.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+STATUSES = ("ok", "needs_review", "not_a_report", "failed")
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+SHOWN_PROBLEMS = 20  # the printed summary lists this many; summary.json has them all
+
+
+@dataclass(frozen=True)
+class Problem:
+    document: str
+    status: str  # failed | not_a_report
+    reason: str
+
+
+@dataclass
+class BatchSummary:
+    out_dir: str
+    total: int  # input files in the batch
+    extracted: int = 0  # documents extracted by this run
+    skipped: int = 0  # files whose result an earlier run had already made
+    seconds: float = 0.0
+    interrupted: bool = False
+    counts: dict[str, int] = field(default_factory=dict)  # by status, over every file of the batch
+    problems: list[Problem] = field(default_factory=list)  # failed and not_a_report, with the reason
+    review_reasons: dict[str, int] = field(default_factory=dict)  # what sent documents to needs_review
+    review_queue: dict[str, Any] = field(default_factory=dict)  # enqueued count, store errors
+    cross: dict[str, Any] = field(default_factory=dict)  # bodies, pairs_checked, counts by rule
+    unmatched: list[str] = field(default_factory=list)  # inputs that named no file
+    outputs: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        return EXIT_FAILED if self.counts.get("failed") else EXIT_OK
+
+    @property
+    def rate(self) -> float:
+        return self.extracted / self.seconds if self.seconds > 0 else 0.0
+
+    def reason_counts(self, status: str) -> dict[str, int]:
+        """Problems of one status grouped by the general part of their message (before any ':')."""
+        counts = Counter(p.reason.split(":", 1)[0].strip() for p in self.problems if p.status == status)
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["exit_code"] = self.exit_code
+        data["rate_docs_per_second"] = round(self.rate, 2)
+        data["reasons"] = {s: self.reason_counts(s) for s in ("failed", "not_a_report")}
+        return data
+
+    def to_json_text(self) -> str:
+        return json.dumps(self.to_json(), ensure_ascii=False, indent=1) + "\n"
+
+    def render(self) -> str:
+        if self.interrupted:
+            return (f"interrupted: {self.extracted} documents extracted in this run "
+                    f"({self.skipped} were already done); finished results are kept in {self.out_dir}.\n"
+                    "Run the same command again to resume.")
+        return "\n".join(self._render_lines())
+
+    def _render_lines(self) -> Iterable[str]:
+        yield (f"batch: {self.total} documents ({self.extracted} extracted, {self.skipped} already done) "
+               f"in {self.seconds:.1f} s — {self.rate:.1f} docs/s")
+        for status in STATUSES:
+            yield f"  {status:<13} {self.counts.get(status, 0):>6}" + self._status_note(status)
+        yield from _problem_lines(self.problems)
+        if self.unmatched:
+            yield "  inputs that matched no file: " + ", ".join(self.unmatched)
+        if self.review_queue:
+            yield _queue_line(self.review_queue)
+        if self.cross:
+            yield _cross_line(self.cross)
+        if self.outputs:
+            yield "outputs: " + ", ".join(self.outputs)
+
+    def _status_note(self, status: str) -> str:
+        if status == "needs_review" and self.review_reasons:
+            top = list(self.review_reasons.items())[:6]
+            return "   (" + ", ".join(f"{r} {n}" for r, n in top) + ")"
+        if status in ("failed", "not_a_report"):
+            reasons = self.reason_counts(status)
+            return "   (" + "; ".join(f"{r}: {n}" for r, n in reasons.items()) + ")" if reasons else ""
+        return ""
+
+
+def review_reasons(flat_rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Finding rules and flag reasons of the needs_review documents, counted once per document."""
+    counts: Counter[str] = Counter()
+    for row in flat_rows:
+        if row.get("status") != "needs_review":
+            continue
+        reasons = {f["rule"] for f in row.get("findings") or []}
+        reasons |= {r for rs in (row.get("flags") or {}).values() for r in rs}
+        counts.update(reasons)
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _problem_lines(problems: Sequence[Problem]) -> Iterable[str]:
+    for p in problems[:SHOWN_PROBLEMS]:
+        yield f"    {p.status:<13} {p.document}: {p.reason}"
+    if len(problems) > SHOWN_PROBLEMS:
+        yield f"    … and {len(problems) - SHOWN_PROBLEMS} more (see summary.json)"
+
+
+def _queue_line(queue: dict[str, Any]) -> str:
+    line = f"review queue: {queue.get('enqueued', 0)} documents enqueued"
+    errors = queue.get("errors") or []
+    return line + (f"; {len(errors)} could not be: {errors[0]}" if errors else "")
+
+
+def _cross_line(cross: dict[str, Any]) -> str:
+    counts = cross.get("counts") or {}
+    found = ", ".join(f"{rule} {n}" for rule, n in counts.items()) or "no findings"
+    return (f"cross-report checks: {cross.get('bodies', 0)} bodies, {cross.get('pairs_checked', 0)} "
+            f"consecutive-year pairs: {found} (cross_checks.json)")
