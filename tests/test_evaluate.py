@@ -20,6 +20,7 @@ from extractor.flat import flat
 from extractor.pipeline import extract
 from extractor.report import Result
 from extractor.settings import Settings
+from extractor.evaluate.measure import usage_counts
 from extractor.evaluate.metrics import bucket_index, calibration, section_of
 from extractor.evaluate.run import run_eval
 from extractor.evaluate.scoring import KeyRow, score_document
@@ -224,6 +225,20 @@ def test_an_extractor_that_raises_is_measured_not_fatal(tmp_path: Path) -> None:
     doc = run.record["documents"][0]
     assert doc["status"] == "failed" and "boom" in doc["error"] and doc["format"] == "text"
     assert doc["silent_errors"] == doc["keys"]
+
+
+def test_llm_usage_is_counted_per_document(tmp_path: Path) -> None:
+    def with_usage(path: Path, settings: Settings) -> Result:
+        result = extract(path, settings)
+        result.usage = {"calls": 2, "prompt_tokens": 300, "completion_tokens": 50}
+        return result
+
+    run = evaluate([SAMPLES], tmp_path / "run", extract_fn=with_usage)
+    record = run.record
+    assert record["llm"]["calls"] == 10 and record["llm"]["tokens"] == 1750
+    assert record["llm"]["tokens_per_document"] == 350
+    assert all(d["llm_calls"] == 2 and d["llm_tokens"] == 350 for d in record["documents"])
+    assert usage_counts({"calls": 1, "total_tokens": 99}) == (1, 99) and usage_counts({}) == (0, 0)
 
 
 # --- broken sets, thresholds, escaping ------------------------------------------------------------

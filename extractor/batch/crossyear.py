@@ -11,7 +11,7 @@ A single report cannot show these; a batch that holds several years of one body 
   copy-pasted report); reports with no non-zero figure are left out, since all-zero years are common.
 - ``duplicate_file`` (warning): the same bytes under several names.
 - ``same_year_twice`` (info when the values agree, e.g. the HTML and the PDF of one report; warning
-  when they differ): two documents for one body and year.
+  when they differ): several documents for one body and year, one finding listing them.
 
 A body is its org name normalised (width, spaces, punctuation); nothing smarter, because two
 offices of one government are different bodies. Only readable reports with a name and a year take
@@ -20,6 +20,7 @@ part. Findings are data, in a fixed order, so ``cross_checks.json`` is determini
 from __future__ import annotations
 
 import itertools
+import json
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -96,7 +97,8 @@ def cross_checks(docs: Sequence[Doc]) -> CrossReport:
     for body, years in sorted(by_body.items()):
         for year in sorted(years):
             report.findings += same_year_twice(body, year, years[year])
-            for previous, current in itertools.product(years.get(year - 1, []), years[year]):
+            # one representative per distinct set of values: copies of one report compare once
+            for previous, current in itertools.product(_versions(years.get(year - 1, [])), _versions(years[year])):
                 report.pairs += 1
                 report.findings += compare_years(body, previous, current)
     return report
@@ -108,20 +110,24 @@ def duplicate_files(docs: Sequence[Doc]) -> list[CrossFinding]:
         groups[doc.sha256].append(doc.document)
     return [
         CrossFinding(rule="duplicate_file", severity="warning", documents=tuple(names),
-                     message=f"{len(names)} files have identical content: " + ", ".join(names))
+                     message=f"{len(names)} files have identical content: " + _names(names))
         for _, names in sorted(groups.items()) if len(names) > 1
     ]
 
 
 def same_year_twice(body: str, year: int, docs: list[Doc]) -> list[CrossFinding]:
-    out: list[CrossFinding] = []
-    for a, b in itertools.combinations(docs, 2):
-        same = dict(a.values) == dict(b.values)
-        what = "identical values (one report in two files?)" if same else "different values: which is right?"
-        out.append(CrossFinding(rule="same_year_twice", severity="info" if same else "warning", body=body,
-                                years=(year,), documents=(a.document, b.document),
-                                message=f"{body} {year}: two reports with {what}"))
-    return out
+    """One finding per body and year that has several documents (not one per pair)."""
+    if len(docs) < 2:
+        return []
+    distinct = len(_versions(docs))
+    names = [d.document for d in docs]
+    if distinct == 1:
+        severity, what = "info", "all with identical values (one report in several files?)"
+    else:
+        severity, what = "warning", f"with {distinct} different sets of values: which is right?"
+    return [CrossFinding(rule="same_year_twice", severity=severity, body=body, years=(year,),
+                         documents=tuple(names), message=f"{body} {year}: {len(docs)} reports {what} "
+                                                         f"({_names(names)})")]
 
 
 def compare_years(body: str, previous: Doc, current: Doc) -> list[CrossFinding]:
@@ -208,6 +214,19 @@ def _by_body_and_year(docs: Sequence[Doc]) -> dict[str, dict[int, list[Doc]]]:
         seen.add(doc.sha256)
         grouped[body][year].append(doc)
     return grouped
+
+
+def _versions(docs: list[Doc]) -> list[Doc]:
+    """The first document of each distinct set of values, in input order."""
+    seen: dict[str, Doc] = {}
+    for doc in docs:
+        seen.setdefault(json.dumps(dict(doc.values), sort_keys=True, ensure_ascii=False), doc)
+    return list(seen.values())
+
+
+def _names(names: Sequence[str], shown: int = 5) -> str:
+    more = f" … and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def _figures(values: Mapping[str, Any]) -> dict[str, Any]:

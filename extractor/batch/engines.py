@@ -62,7 +62,9 @@ class LocalEngine:
 
     def run(self, jobs: Iterable[Job], task: Task) -> Iterator[Outcome]:
         queue = deque(jobs)
-        pool = _new_pool(self.workers)
+        if not queue:
+            return
+        pool = worker_pool(self.workers)
         inflight: dict[Future[Outcome], Job] = {}
         finished = False
         try:
@@ -82,16 +84,16 @@ class LocalEngine:
                 if suspects:  # the pool is broken: every job still in it may have been the cause
                     suspects += list(inflight.values())
                     inflight.clear()
-                    _stop(pool)
+                    stop_pool(pool)
                     for job in suspects:
                         yield _alone(job, task)
-                    pool = _new_pool(self.workers)
+                    pool = worker_pool(self.workers)
             finished = True
         finally:
             if finished:
                 pool.shutdown(wait=True)
             else:
-                _stop(pool)
+                stop_pool(pool)
 
 
 def _outcome_of(future: Future[Outcome], job: Job) -> Outcome | None:
@@ -105,15 +107,16 @@ def _outcome_of(future: Future[Outcome], job: Job) -> Outcome | None:
 
 
 def _alone(job: Job, task: Task) -> Outcome:
-    pool = _new_pool(1)
+    pool = worker_pool(1)
     try:
         outcome = _outcome_of(pool.submit(task, job), job)
     finally:
-        _stop(pool)
+        stop_pool(pool)
     return outcome if outcome is not None else Outcome.crash(job, CRASH_MESSAGE)
 
 
-def _new_pool(workers: int) -> ProcessPoolExecutor:
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of spawned workers that ignore Ctrl-C and leave when their parent dies."""
     context = multiprocessing.get_context("spawn")
     with _sigint_ignored():  # spawned children inherit the ignored SIGINT from birth (see below)
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
@@ -122,7 +125,7 @@ def _new_pool(workers: int) -> ProcessPoolExecutor:
     return pool
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
+def stop_pool(pool: ProcessPoolExecutor) -> None:
     """Stop now: drop queued jobs and end running ones (their results are redone on resume)."""
     processes = list(getattr(pool, "_processes", {}).values())  # no public way to end busy workers
     pool.shutdown(wait=False, cancel_futures=True)
@@ -177,13 +180,15 @@ class RayEngine:
         self.window = self.workers * window_per_worker
 
     def run(self, jobs: Iterable[Job], task: Task) -> Iterator[Outcome]:
+        queue = deque(jobs)
+        if not queue:
+            return
         ray = _import_ray()
         started_here = not ray.is_initialized()
         if started_here:
             _start_local_cluster(ray, self.workers)
         remote = ray.remote(max_retries=0)(_call)
         task_ref = ray.put(task)  # shipped once, not with every job
-        queue = deque(jobs)
         inflight: dict[object, Job] = {}
         try:
             while queue or inflight:

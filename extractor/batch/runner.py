@@ -37,7 +37,7 @@ from .inputs import collect
 from .jobs import ExtractFn, Job, Outcome, flat_path, load_result, run_job, write_result
 from .manifest import Entry, Key, Manifest, content_sha256, run_versions, versions_text
 from .progress import Progress
-from .summary import BatchSummary, Problem, review_reasons
+from .summary import STATUSES, BatchSummary, Problem, review_reasons
 
 Enqueue = Callable[[Any, Result], None]
 
@@ -160,7 +160,8 @@ def _finish(plan: Sequence[Planned], out: Path, summary: BatchSummary) -> None:
                           for i, r in zip(plan, rows)])
     cross_json = cross.to_json()
     atomic.write_text(out / "cross_checks.json", json.dumps(cross_json, ensure_ascii=False, indent=1) + "\n")
-    summary.counts = dict(Counter(r["status"] for r in rows))
+    counts = Counter(r["status"] for r in rows)
+    summary.counts = {status: counts[status] for status in STATUSES if counts[status]}
     summary.problems = [Problem(r["document"], r["status"], r.get("error") or "")
                         for r in rows if r["status"] in ("failed", "not_a_report")]
     summary.review_reasons = review_reasons(rows)

@@ -70,8 +70,9 @@ class BatchSummary:
         return "\n".join(self._render_lines())
 
     def _render_lines(self) -> Iterable[str]:
+        speed = f" — {self.rate:.1f} docs/s" if self.extracted else ""
         yield (f"batch: {self.total} documents ({self.extracted} extracted, {self.skipped} already done) "
-               f"in {self.seconds:.1f} s — {self.rate:.1f} docs/s")
+               f"in {self.seconds:.1f} s{speed}")
         for status in STATUSES:
             yield f"  {status:<13} {self.counts.get(status, 0):>6}" + self._status_note(status)
         yield from _problem_lines(self.problems)

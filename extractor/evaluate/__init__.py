@@ -5,8 +5,9 @@
     metrics     aggregate key outcomes: accuracy, silent errors, review load, flag precision/recall,
                 calibration, grouped by family/section/format/document
     thresholds  the pass/fail limits per set (evals/thresholds.json, or command-line flags)
-    baseline    the difference between this run and an earlier run.json
+    measure     one document: extract (an exception becomes a failed result), time, score
     records     the run.json model
+    baseline    the difference between this run and an earlier run.json
     table       plain aligned text tables for the terminal
     terminal    what the terminal shows of a run
     svg, html   the self-contained report.html

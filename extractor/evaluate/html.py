@@ -66,8 +66,12 @@ def grouped(name: str, groups: Mapping[str, Tally]) -> str:
     return table((name, *TALLY_HEADERS), rows, [False] + [True] * len(TALLY_HEADERS))
 
 
+def _badge(passed: bool) -> str:
+    return "<span class='pass'>PASS</span>" if passed else "<span class='fail'>FAIL</span>"
+
+
 def header(run: RunRecord) -> str:
-    verdict = "<span class='pass'>PASS</span>" if run.passed else "<span class='fail'>FAIL</span>"
+    verdict = _badge(run.passed)
     versions = "; ".join(f"{escape(k)} {escape(', '.join(v))}" for k, v in run.versions.items())
     return (f"<h1>Extractor eval {verdict}</h1>"
             f"<p class='meta'>started {escape(run.started)} · finished {escape(run.finished)} · "
@@ -84,7 +88,7 @@ def _llm_text(settings: Mapping[str, Any]) -> str:
 def sets_section(run: RunRecord) -> str:
     rows = []
     for s in run.sets:
-        verdict = "<span class='pass'>PASS</span>" if s.passed else f"<span class='fail'>FAIL</span> {escape('; '.join(s.failures))}"
+        verdict = _badge(s.passed) + ("" if s.passed else " " + escape("; ".join(s.failures)))
         rows.append([escape(s.name), *tally_cells(s.metrics), fmt(s.timing.seconds_mean), fmt(s.llm.calls),
                      fmt(s.llm.tokens), escape(limit_text(s.threshold)), verdict])
     rows.append(["<b>all</b>", *tally_cells(run.overall), fmt(run.timing.seconds_mean), fmt(run.llm.calls),
@@ -156,8 +160,8 @@ def diff_section(d: BaselineDiff) -> str:
 
 def _changes(changes: Sequence[Change]) -> str:
     rows = [[escape(c.document), escape(c.key), value_cell(c.gold),
-             f"{value_cell(c.before)} ({escape(c.before_outcome)})", f"{value_cell(c.after)} ({escape(c.after_outcome)})"]
-            for c in changes]
+             f"{value_cell(c.before)} ({escape(c.before_outcome)})",
+             f"{value_cell(c.after)} ({escape(c.after_outcome)})"] for c in changes]
     return table(("document", "key", "gold", "before", "after"), rows)
 
 

@@ -63,8 +63,9 @@ def silent_table(run: RunRecord, limit: int) -> str:
 
 
 def worst_documents(run: RunRecord, limit: int) -> list[DocumentRecord]:
-    """Most silent errors first, then lowest accuracy: the order a person should look in."""
-    return sorted(run.documents, key=lambda d: (-d.silent_errors, d.accuracy, d.document))[:limit]
+    """Most silent errors first, then lowest accuracy, then most to review: the order a person should
+    look in."""
+    return sorted(run.documents, key=lambda d: (-d.silent_errors, d.accuracy, -d.flagged_share, d.document))[:limit]
 
 
 def worst_table(run: RunRecord, limit: int) -> str:
