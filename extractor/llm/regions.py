@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from ..parse import Parsed
 from ..parse.sections import SectionSpan
@@ -16,10 +17,10 @@ from ..template import META_KEYS, PROSE_KEYS
 
 MAX_REGION_CHARS = 16_000
 HEAD_CHARS = 4_000  # the title and section 一 when no later heading bounds them
-TEMPLATES = {"table3": "table3_grid", "table4": "table4_cells", "table2": "table2_cells",
-             "prose": "prose_figures", "sections56": "sections_5_6"}
+TEMPLATES = MappingProxyType({"table3": "table3_grid", "table4": "table4_cells", "table2": "table2_cells",
+                              "prose": "prose_figures", "sections56": "sections_5_6"})
 ORDER = ("table3", "table4", "table2", "prose", "sections56")
-_SECTION_OF = {"table2": "s2", "table3": "s3", "table4": "s4"}
+_SECTION_OF = MappingProxyType({"table2": "s2", "table3": "s3", "table4": "s4"})
 
 _T3_2021 = re.compile(r"逾\s*期\s*不\s*补\s*正|缴\s*纳\s*费\s*用|收\s*费\s*通\s*知")
 _T3_2019 = re.compile(r"其\s*他\s*处\s*理")

@@ -62,6 +62,7 @@ class GridRow:
     cells: list[GridCell]
     group: str | None = None  # group label, on the first row of its group only
     group_span: int = 0
+    in_group: bool = False  # the row sits under a group label (its own or one above)
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,8 @@ def labels(report: Report) -> dict[str, str]:
 
 
 def equation_data(report: Report) -> list[dict[str, Any]]:
-    return [{"rule": eq.rule, "title": _equation_title(eq, report), "lhs": list(eq.lhs), "rhs": list(eq.rhs)}
+    return [{"rule": eq.rule, "name": eq.name, "title": _equation_title(eq, report), "lhs": list(eq.lhs),
+             "rhs": list(eq.rhs)}
             for eq in equations_of(report)]
 
 
@@ -131,6 +133,12 @@ def value_data(report: Report) -> dict[str, Any]:
     return {k: v.value for k, v in report.values.items()}
 
 
+def detail_data(report: Report) -> dict[str, dict[str, Any]]:
+    """Per key: what was printed and how the value was obtained (for the side panel)."""
+    return {k: {"raw": v.raw, "method": v.method, "flags": v.flags, "confidence": v.confidence, "note": v.note,
+                "candidates": v.candidates} for k, v in report.values.items()}
+
+
 # ---- the three tables ---------------------------------------------------------------------------
 
 def _table3(report: Report, states: dict[str, str]) -> Grid:
@@ -140,8 +148,8 @@ def _table3(report: Report, states: dict[str, str]) -> Grid:
         first_of_group = spec.group and (i == 0 or specs[i - 1].group != spec.group)
         span = sum(1 for s in specs if s.group == spec.group) if first_of_group else 0
         cells = [_cell(report, request_key(spec.key, col), states) for col in COLUMNS]
-        rows.append(GridRow(_short(spec.label), cells, GROUP_LABELS.get(spec.group or "") if first_of_group
-                            else None, span))
+        group = GROUP_LABELS.get(spec.group or "") if first_of_group else None
+        rows.append(GridRow(_short(spec.label), cells, group, span, in_group=spec.group in GROUP_LABELS))
     return Grid("三、收到和处理政府信息公开申请情况", [COLUMN_LABELS[c] for c in COLUMNS], rows, grouped=True)
 
 

@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..errors import CorruptInput, LeaseConflict, StoreError
 from . import queue as review
 from .auth import token_hash, verify_password
-from .grids import equation_data, grids, labels, value_data, where_data
+from .grids import detail_data, equation_data, grids, labels, value_data, where_data
 from .pages import render_page
 from .records import ItemRecord, QueueFilter
 from .store import ReviewStore
@@ -326,6 +326,7 @@ def _page_data(document_id: int, version: int, fmt: str, report: Any, items: lis
     return {
         "document": document_id, "version": version, "format": fmt,
         "values": value_data(report), "labels": labels(report), "where": where_data(report),
+        "details": detail_data(report), "textKeys": sorted(review.TEXT_KEYS),
         "equations": equation_data(report),
         "cellItems": {i.keys[0]: {"id": i.id, "status": i.status, "rule": i.rule} for i in items if i.kind == "cell"},
         "identityItems": [{"id": i.id, "keys": list(i.keys), "rule": i.rule, "status": i.status}
