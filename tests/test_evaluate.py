@@ -340,7 +340,9 @@ def test_synthetic_set(tmp_path: Path, scorer) -> None:
     run = evaluate([SYNTHETIC], tmp_path / "synthetic")
     assert run.code in (0, 1), run.stderr  # 1 is a threshold verdict, reported in the table
     for doc in labelled(SYNTHETIC):
-        s = scorer(doc.gold, flat(extract(doc.path, Settings())))
+        out = flat(extract(doc.path, Settings()))
+        s = scorer(doc.gold, out)
+        assert score_document(doc.gold, out).as_score_py() == s, doc.name
         d = run.document(doc.ident)
         assert (d["keys"], d["correct"], d["silent_errors"]) == (s["keys"], s["correct"], s["silent_errors"])
 

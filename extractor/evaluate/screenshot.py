@@ -37,6 +37,7 @@ def screenshot(
         "--headless",
         "--no-sandbox",  # needed as root in containers; the page is our own static file
         "--disable-gpu",
+        "--disable-dev-shm-usage",  # containers often give /dev/shm 64 MB, too little for Chromium
         "--hide-scrollbars",
         f"--screenshot={png.resolve()}",
         f"--window-size={size[0]},{size[1]}",
