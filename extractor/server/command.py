@@ -1,0 +1,48 @@
+"""``extractor serve [--host H] [--port P] [--token T | EXTRACTOR_API_TOKEN] [--data DIR]``."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from ..settings import Settings
+
+TOKEN_ENV = "EXTRACTOR_API_TOKEN"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from ..cli import add_llm_flags
+
+    p = sub.add_parser("serve", help="run the HTTP service (upload → extract → fetch; OpenAPI docs at /docs)",
+                       description="Serve the extractor over HTTP. Every request needs the API token "
+                                   "(Authorization: Bearer <token>).")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--token", help=f"the API token (prefer the {TOKEN_ENV} environment variable: "
+                                   "a command line is visible to other users)")
+    p.add_argument("--data", type=Path, default=Path("extractor-data"), metavar="DIR",
+                   help="where uploads and results are kept (default ./extractor-data)")
+    p.add_argument("--max-upload-mb", type=float, default=50.0, help="largest accepted upload (default 50)")
+    p.add_argument("--workers", type=int, default=2, help="extraction worker processes (default 2)")
+    p.add_argument("--db", dest="db_path", type=Path, metavar="PATH",
+                   help="review store (default: EXTRACTOR_DB_PATH, else DIR/review.sqlite)")
+    add_llm_flags(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    token = args.token or os.environ.get(TOKEN_ENV, "")
+    if not token:
+        print(f"extractor serve: an API token is required: --token or {TOKEN_ENV}", file=sys.stderr)
+        return 2
+    if args.workers < 1 or args.max_upload_mb <= 0:
+        print("extractor serve: --workers and --max-upload-mb must be positive", file=sys.stderr)
+        return 2
+    import uvicorn
+
+    from .app import create_app
+
+    app = create_app(settings, args.data, token, int(args.max_upload_mb * 1024 * 1024), workers=args.workers)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
