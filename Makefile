@@ -18,10 +18,10 @@ samples: install
 	$(BIN)/extractor extract evals/samples/*.txt --flat --out out/samples
 	@echo "results in out/samples/"
 
-# pytest, then the eval gate: accuracy and silent-error thresholds of evals/thresholds.json
+# the eval gate (accuracy and silent-error thresholds of evals/thresholds.json), then pytest
 test: install
-	$(BIN)/python -m pytest -q
 	$(BIN)/extractor eval evals/samples evals/synthetic evals/real --out runs/ci
+	$(BIN)/python -m pytest -q
 
 clean:
 	rm -rf $(VENV) out build dist
