@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .flat import flat
+from .llm.factory import assistant_from_settings
 from .pipeline import extract
 from .report import Result
 from .settings import Settings
@@ -23,8 +24,9 @@ def extract_to(paths: Iterable[Path], settings: Settings, flat: bool, out_dir: P
     paths = list(paths)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
+    assistant = assistant_from_settings(settings)  # None unless an LLM endpoint is configured
     for path in paths:
-        result = extract(path, settings)
+        result = extract(path, settings, assistant)
         text = to_json(result, flat)
         if out_dir is not None:
             (out_dir / f"{Path(path).name}.json").write_text(text, encoding="utf-8")

@@ -12,6 +12,8 @@ A single report cannot show these; a batch that holds several years of one body 
 - ``duplicate_file`` (warning): the same bytes under several names.
 - ``same_year_twice`` (info when the values agree, e.g. the HTML and the PDF of one report; warning
   when they differ): several documents for one body and year, one finding listing them.
+- ``cross_year_not_compared`` (info): a body with more than ``MAX_VERSIONS`` differing reports in a
+  year; its years are not paired (which report follows which is anyone's guess).
 
 A body is its org name normalised (width, spaces, punctuation); nothing smarter, because two
 offices of one government are different bodies. Only readable reports with a name and a year take
@@ -34,6 +36,10 @@ ITEM_ROWS_2019 = ("active2019.licensing", "active2019.other_services", "active20
                   "active2019.coercion", "active2019.admin_fees")
 _DROP = set(" \t\r\n\u3000·・,，、.。:：;；\"'“”‘’()（）[]【】〔〕《》<>-—_")
 READABLE = ("ok", "needs_review")
+# Several differing reports for one body and year are already a warning (same_year_twice); comparing
+# every version with every version of the year before would grow quadratically and bury the batch in
+# findings, so beyond this many the pair of years is reported once as not compared.
+MAX_VERSIONS = 3
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,11 @@ def cross_checks(docs: Sequence[Doc]) -> CrossReport:
         for year in sorted(years):
             report.findings += same_year_twice(body, year, years[year])
             # one representative per distinct set of values: copies of one report compare once
-            for previous, current in itertools.product(_versions(years.get(year - 1, [])), _versions(years[year])):
+            before, now = _versions(years.get(year - 1, [])), _versions(years[year])
+            if before and (len(before) > MAX_VERSIONS or len(now) > MAX_VERSIONS):
+                report.findings.append(_too_ambiguous(body, year, before, now))
+                continue
+            for previous, current in itertools.product(before, now):
                 report.pairs += 1
                 report.findings += compare_years(body, previous, current)
     return report
@@ -195,6 +205,14 @@ def copied(body: str, previous: Doc, current: Doc) -> list[CrossFinding]:
         rule="copied_from_previous_year", severity="warning", body=body,
         years=(previous.year or 0, current.year or 0), documents=(previous.document, current.document),
         message=f"{body}: every figure of {current.year} equals {previous.year}'s (a copied report?)")]
+
+
+def _too_ambiguous(body: str, year: int, before: list[Doc], now: list[Doc]) -> CrossFinding:
+    return CrossFinding(
+        rule="cross_year_not_compared", severity="info", body=body, years=(year - 1, year),
+        documents=tuple(d.document for d in before + now),
+        message=f"{body}: {len(before)} versions of {year - 1} and {len(now)} of {year}: "
+                "too many to tell which reports follow each other; settle same_year_twice first")
 
 
 def _pair_finding(rule: str, severity: str, body: str, previous: Doc, current: Doc, cells: tuple[str, ...],

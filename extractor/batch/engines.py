@@ -239,6 +239,6 @@ def _start_local_cluster(ray, workers: int) -> None:  # type: ignore[no-untyped-
         num_cpus=workers,
         include_dashboard=False,
         log_to_driver=False,
-        logging_level=logging.WARNING,
+        logging_level=logging.ERROR,  # its start-up chatter is not for our users
         runtime_env={"env_vars": {"PYTHONPATH": path}},
     )

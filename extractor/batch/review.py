@@ -18,23 +18,20 @@ class ReviewUnavailable(Exception):
 
 def open_store(path: Path) -> Any:
     try:
-        from ..review import SQLiteStore  # type: ignore[attr-defined]
+        from ..review.store import SQLiteStore
     except ImportError:
-        try:
-            from ..review.store import SQLiteStore  # type: ignore[no-redef]
-        except ImportError:
-            raise ReviewUnavailable("the review store (extractor.review) is not available in this "
-                                    "installation") from None
+        raise ReviewUnavailable("the review store (extractor.review) is not available in this installation") from None
     return SQLiteStore(path)
 
 
-def enqueue(store: Any, result: Result) -> None:
-    """Queue one flagged result for a person to check."""
+def enqueue(store: Any, result: Result, data: bytes | None = None) -> None:
+    """Queue one flagged result for a person to check. ``data``: the document's bytes, when
+    ``result.source.path`` does not point at them (the queue reads them from there otherwise)."""
     try:
         from ..review import queue
     except ImportError:
         raise ReviewUnavailable("the review queue (extractor.review.queue) is not available") from None
-    queue.enqueue(store, result)
+    queue.enqueue(store, result, data)
 
 
 def wants_review(status: str) -> bool:

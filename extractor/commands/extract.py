@@ -1,4 +1,8 @@
-"""``extractor extract FILE... [--flat] [--out DIR]``."""
+"""``extractor extract FILE... [--flat] [--out DIR] [--llm off|fallback|always --llm-base-url URL --llm-model M]``.
+
+With an OpenAI-compatible endpoint configured (flags, or EXTRACTOR_LLM_* variables; the key only as
+EXTRACTOR_LLM_API_KEY, never on the command line), a model settles what the parser could not.
+"""
 from __future__ import annotations
 
 import argparse
@@ -9,7 +13,10 @@ from pathlib import Path
 def register(sub: argparse._SubParsersAction) -> None:
     from ..cli import add_llm_flags
 
-    p = sub.add_parser("extract", help="extract reports to JSON (rich, or --flat per spec/output.md)")
+    p = sub.add_parser("extract", help="extract reports to JSON (rich, or --flat per spec/output.md)",
+                       epilog="LLM assist: --llm fallback asks the model only about what the parser left "
+                              "unsettled; --llm always asks about every region as a second opinion. Model "
+                              "values are flagged; the API key is read from EXTRACTOR_LLM_API_KEY only.")
     p.add_argument("files", nargs="+", type=Path)
     p.add_argument("--flat", action="store_true", help="print the flat contract instead of the rich result")
     p.add_argument("--out", type=Path, help="write one JSON file per document into this folder")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -38,6 +39,21 @@ DEADLINE_TIMEOUTS = 5  # a document may take this many request timeouts in all
 MAX_QUOTE_CHARS = 200
 
 
+@dataclass
+class Visit:
+    """One document's pass through the assistant: what every region of it shares."""
+
+    parsed: Parsed
+    result: Result
+    deadline: Deadline
+    trusted: bool  # False when the document is suspected of prompt injection
+    usage: Usage = field(default_factory=Usage)
+    prompts: dict[str, str] = field(default_factory=dict)  # template name → version used
+
+    def warn(self, rule: str, message: str) -> None:
+        self.result.findings.append(Finding(rule=rule, severity="warning", cells=[], message=message))
+
+
 class LLMAssistant:
     def __init__(self, settings: Settings, client: LLMClient, cache: ResponseCache | None, *,
                  prompts: PromptLibrary | None = None, clock: Clock = time.monotonic,
@@ -56,50 +72,44 @@ class LLMAssistant:
         regions = select(parsed, self.use)
         if not regions:
             return
-        usage = Usage()
-        deadline = Deadline(self._document_seconds, self._clock)
         found = suspicions([r.text for r in regions], doc.warnings)
+        visit = Visit(parsed, result, Deadline(self._document_seconds, self._clock), trusted=not found)
         if found:
-            result.findings.append(Finding(rule="prompt_injection_suspected", severity="warning", cells=[],
-                                           message=describe(found)))
-        prompts: dict[str, str] = {}
+            visit.warn("prompt_injection_suspected", describe(found))
         for region in regions:
             try:
-                self._settle(region, parsed, result, usage, deadline, trusted=not found, prompts=prompts)
+                self._settle(region, visit)
             except errors.LLMUnavailable as exc:
-                result.findings.append(Finding(
-                    rule="llm_unavailable", severity="warning", cells=[],
-                    message=f"the model could not be asked ({exc}); the parser's result stands"))
+                visit.warn("llm_unavailable", f"the model could not be asked ({exc}); the parser's result stands")
                 break  # the endpoint is down for this document: the other regions would fail too
-        result.usage.update(usage.as_dict())
-        result.versions.update(self._versions(prompts))
+        result.usage.update(visit.usage.as_dict())
+        result.versions.update(self._versions(visit.prompts))
 
     # ---- one region --------------------------------------------------------------------------
 
-    def _settle(self, region: Region, parsed: Parsed, result: Result, usage: Usage, deadline: Deadline,
-                trusted: bool, prompts: dict[str, str]) -> None:
+    def _settle(self, region: Region, visit: Visit) -> None:
         model = response_model(region.role, region.version, region.text)
         prompt = self._prompts.render(region.template, region.text, **_variables(region))
-        prompts[prompt.name] = prompt.version
-        calls = usage.calls
+        visit.prompts[prompt.name] = prompt.version
+        calls = visit.usage.calls
         try:
-            answer, cached = self._answer(model, prompt, deadline, usage)
-            checked = True
+            answer, cached = self._answer(model, prompt, visit.deadline, visit.usage)
         except errors.LLMBadResponse as exc:
-            usage.record_answer(region.role, cached=False, calls=usage.calls - calls, outcome="invalid")
-            result.findings.append(Finding(
-                rule="llm_bad_response", severity="warning", cells=[],
-                message=f"no valid model answer for {region.role}: {exc}"))
-            answer, checked = parse_lenient(model, getattr(exc, "last_text", None)), False
-            if answer is None:
-                return
-        else:
-            usage.record_answer(region.role, cached=cached, calls=usage.calls - calls, outcome="valid")
-        reading = self._reading(region, parsed, answer, checked, trusted)
-        outcome = reconcile(parsed.report, reading)
-        _settle_template(parsed.report, region, outcome)
-        if region.role == "sections56" and trusted:
-            _note_sections(parsed.report, answer)
+            visit.usage.record_answer(region.role, cached=False, calls=visit.usage.calls - calls, outcome="invalid")
+            visit.warn("llm_bad_response", f"no valid model answer for {region.role}: {exc}")
+            lenient = parse_lenient(model, getattr(exc, "last_text", None))
+            if lenient is not None:
+                self._reconcile(region, visit, lenient, checked=False)
+            return
+        visit.usage.record_answer(region.role, cached=cached, calls=visit.usage.calls - calls, outcome="valid")
+        self._reconcile(region, visit, answer, checked=True)
+
+    def _reconcile(self, region: Region, visit: Visit, answer: RegionAnswer, checked: bool) -> None:
+        report = visit.parsed.report
+        outcome = reconcile(report, self._reading(region, visit.parsed, answer, checked, visit.trusted))
+        _settle_template(report, region, outcome)
+        if region.role == "sections56" and checked and visit.trusted:
+            _note_sections(report, answer)
 
     def _answer(self, model: type[RegionAnswer], prompt: Prompt, deadline: Deadline,
                 usage: Usage) -> tuple[RegionAnswer, bool]:
@@ -121,14 +131,15 @@ class LLMAssistant:
 
     def _reading(self, region: Region, parsed: Parsed, answer: RegionAnswer, checked: bool,
                  trusted: bool) -> Reading:
+        values = {k: v for k, v in answer.values().items() if region.keys is None or k in region.keys}
         whole = parsed.flow.where(region.start, region.end)
-        quotes = {k: q for k, q in answer.quotes().items() if q}
-        where: dict[str, Where] = {key: whole for key in answer.values()}
+        quotes = {k: q for k, q in answer.quotes().items() if q and k in values}
+        where: dict[str, Where] = {key: whole for key in values}
         for key, quote in quotes.items():
             span = locate(parsed.flow.text, quote)
             if span is not None:
                 where[key] = parsed.flow.where(*span)
-        return Reading(role=region.role, values=answer.values(), equations=answer.equations(),
+        return Reading(role=region.role, values=values, equations=answer.equations(),
                        verified=verified(answer, region.text, checked), trusted=trusted, where=where, raws=quotes)
 
     def _versions(self, prompts: dict[str, str]) -> dict[str, str]:

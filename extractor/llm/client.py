@@ -120,6 +120,7 @@ class LLMClient:
         sdk = openai.OpenAI(base_url=settings.llm_base_url, api_key=settings.llm_api_key or NO_KEY,
                             http_client=http, max_retries=0, timeout=settings.llm_timeout)
         structured = instructor.from_openai(sdk, mode=mode, model=settings.llm_model)
+        _quiet_instructor_errors()
         return cls(structured, model=settings.llm_model, mode=mode.name, base_url=settings.llm_base_url,
                    timeout=settings.llm_timeout, api_key=settings.llm_api_key, breaker=breaker, policy=policy,
                    concurrency=settings.llm_concurrency, sleep=sleep)
@@ -172,6 +173,7 @@ class LLMClient:
                 max_retries=self._policy.reasks,
                 strict=False,  # "12" for 12 is the model's formatting, not a wrong answer
                 hooks=_usage_hooks(usage),
+                # per request, and (instructor) no re-ask starts once this much time has passed
                 timeout=max(0.001, min(self._timeout, deadline.remaining())),
             )
         except Exception as exc:  # foreign exceptions of every kind are translated right here
@@ -237,6 +239,15 @@ class _DeadlineStop(stop_base):
 
     def __call__(self, retry_state: RetryCallState) -> bool:
         return self._deadline.remaining() <= retry_state.upcoming_sleep
+
+
+def _quiet_instructor_errors() -> None:
+    """instructor logs every failed attempt at ERROR; with no logging configured (the CLI) Python
+    would print each to stderr. We report failures ourselves (findings), so give its logger a
+    handler of its own; an application that configures logging still receives the records."""
+    logger = logging.getLogger("instructor")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
 
 
 def _usage_hooks(usage: Usage) -> Hooks:

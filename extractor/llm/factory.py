@@ -32,7 +32,8 @@ def default_cache_path() -> Path:
 def assistant_from_settings(settings: Settings, cache_path: Path | str | None = None, *,
                             breaker: CircuitBreaker | None = None, policy: RetryPolicy | None = None,
                             http_client: httpx.Client | None = None, sleep: Callable[[float], None] = time.sleep,
-                            clock: Callable[[], float] = time.monotonic) -> LLMAssistant | None:
+                            clock: Callable[[], float] = time.monotonic,
+                            document_seconds: float | None = None) -> LLMAssistant | None:
     """One assistant for a whole batch (its breaker and cache are shared by every document)."""
     if not settings.llm_enabled:
         return None
@@ -45,4 +46,4 @@ def assistant_from_settings(settings: Settings, cache_path: Path | str | None = 
     client = LLMClient.from_settings(settings, breaker=breaker, policy=policy or RetryPolicy(),
                                      http_client=http_client, sleep=sleep)
     cache = ResponseCache(cache_path if cache_path is not None else default_cache_path())
-    return LLMAssistant(settings, client, cache, clock=clock)
+    return LLMAssistant(settings, client, cache, clock=clock, document_seconds=document_seconds)

@@ -60,5 +60,4 @@ def _around(text: str, start: int, end: int) -> str:
 
 
 def _unique(found: list[Suspicion]) -> list[Suspicion]:
-    seen: set[Suspicion] = set()
-    return [s for s in found if not (s in seen or seen.add(s))]
+    return list(dict.fromkeys(found))  # first occurrence of each, in order

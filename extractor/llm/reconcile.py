@@ -2,7 +2,9 @@
 
 - Agreement: confidence rises to at least 0.95; no flag is added (a stale ``low_confidence`` goes).
 - A key only the model produced: method ``llm``, flag ``llm_only`` (and ``llm_unverified`` when the
-  answer did not pass every check).
+  answer did not pass every check). Where the parser has no value (null) the model's fills in; a
+  placeholder *value* the parser put for a cell it could not find (method ``default``, flag
+  ``missing``) is taken over only by a verified answer; an unverified one only disputes it.
 - Disagreement: flag ``parser_llm_disagree``, both readings kept (value and candidates). The parser's
   value stands unless all of these hold: the document is not suspected of prompt injection; the
   model's answer is *verified* (it passed the validators, every identity evaluates and holds, none is
@@ -72,7 +74,7 @@ def reconcile(report: Report, reading: Reading) -> Outcome:
         if theirs is None:
             continue
         ours = report.values.get(key)
-        if ours is None or not produced(ours):
+        if ours is None or ours.value is None or (not produced(ours) and reading.verified):
             if reading.trusted:
                 report.values[key] = _model_value(key, theirs, reading, ours)
                 outcome.added.append(key)

@@ -8,7 +8,7 @@ does), cut to a length a small model can take.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from ..parse import Parsed
@@ -35,6 +35,7 @@ class Region:
     end: int
     text: str  # what is sent
     version: str | None = None  # table 二/三 form: 2019 | 2021
+    keys: frozenset[str] | None = None  # the keys to settle from the answer (None: all it gives)
 
     @property
     def template(self) -> str:
@@ -43,7 +44,12 @@ class Region:
 
 def select(parsed: Parsed, use: str) -> list[Region]:
     roles = ORDER if use == "always" else unsettled_roles(parsed.unsettled)
-    return [region for role in roles if (region := region_for(role, parsed)) is not None]
+    regions = [region for role in roles if (region := region_for(role, parsed)) is not None]
+    if use == "always":
+        return regions
+    # the prose answer covers five figures; in fallback only the unsettled ones are taken from it
+    prose_keys = frozenset(k for k in parsed.unsettled if k in PROSE_KEYS or k in META_KEYS)
+    return [replace(r, keys=prose_keys) if r.role == "prose" else r for r in regions]
 
 
 def unsettled_roles(unsettled: list[str]) -> tuple[str, ...]:
@@ -97,10 +103,10 @@ def _cut(text: str) -> str:
 
 def _version(role: str, body: str, parsed: Parsed) -> str | None:
     """The form of table 二/三: the parser's reading, else the row labels, else the year."""
-    template = parsed.report.template
-    known = template.table3 if role == "table3" else template.table2 if role == "table2" else None
     if role not in ("table2", "table3"):
         return None
+    template = parsed.report.template
+    known = template.table3 if role == "table3" else template.table2
     if known:
         return known
     newer, older = (_T3_2021, _T3_2019) if role == "table3" else (_T2_2021, _T2_2019)

@@ -23,6 +23,7 @@ from ..template import (
 )
 from .records import ItemRecord
 
+EQUATION_RULES = frozenset({"row_sum", "outcome_total", "balance", "appeal_sum"})  # see identities.py
 GROUP_LABELS = {"withheld": "（三）不予公开", "unavailable": "（四）无法提供", "not_processed": "（五）不予处理",
                 "other": "（六）其他处理"}
 ACTIVE_ROW_LABELS = {
@@ -106,10 +107,10 @@ def labels(report: Report) -> dict[str, str]:
     for block in APPEAL_BLOCKS:
         for outcome in APPEAL_OUTCOMES:
             out[f"appeals.{block}.{outcome}"] = f"{APPEAL_BLOCK_LABELS[block]} · {APPEAL_OUTCOME_LABELS[outcome]}"
-    for row in active_rows(report.template.table2 or "2021"):
-        name = ACTIVE_ROW_LABELS.get(row.prefix.rsplit(".", 1)[1], row.prefix)
-        for col in row.columns:
-            out[f"{row.prefix}.{col}"] = f"{name} · {ACTIVE_COLUMN_LABELS.get(col, col)}"
+    for active in active_rows(report.template.table2 or "2021"):
+        name = ACTIVE_ROW_LABELS.get(active.prefix.rsplit(".", 1)[1], active.prefix)
+        for col in active.columns:
+            out[f"{active.prefix}.{col}"] = f"{name} · {ACTIVE_COLUMN_LABELS.get(col, col)}"
     return out
 
 
@@ -145,11 +146,12 @@ def _table3(report: Report, states: dict[str, str]) -> Grid:
     rows: list[GridRow] = []
     specs = table3_rows(report.template.table3 or "2021")
     for i, spec in enumerate(specs):
-        first_of_group = spec.group and (i == 0 or specs[i - 1].group != spec.group)
-        span = sum(1 for s in specs if s.group == spec.group) if first_of_group else 0
+        span = sum(1 for s in specs if s.group == spec.group) if spec.group else 0
+        grouped = span > 1  # a one-row group (2019's （六）其他处理) is its own label
+        first_of_group = grouped and (i == 0 or specs[i - 1].group != spec.group)
         cells = [_cell(report, request_key(spec.key, col), states) for col in COLUMNS]
         group = GROUP_LABELS.get(spec.group or "") if first_of_group else None
-        rows.append(GridRow(_short(spec.label), cells, group, span, in_group=spec.group in GROUP_LABELS))
+        rows.append(GridRow(_short(spec.label), cells, group, span if first_of_group else 0, in_group=grouped))
     return Grid("三、收到和处理政府信息公开申请情况", [COLUMN_LABELS[c] for c in COLUMNS], rows, grouped=True)
 
 
@@ -192,10 +194,16 @@ def _cell(report: Report, key: str, states: dict[str, str], caption: str = "") -
 
 
 def _cell_states(items: list[ItemRecord]) -> dict[str, str]:
+    """flagged/skipped/settled per cell. Failing equations are marked live by the page script; other
+    multi-cell findings (prose vs table) flag each of their cells here."""
     states: dict[str, str] = {}
     for item in items:
-        if item.kind == "cell":
-            states[item.keys[0]] = {"open": "flagged", "skipped": "skipped"}.get(item.status, "settled")
+        if item.kind == "identity" and (item.rule in EQUATION_RULES or item.status == "settled"):
+            continue
+        for key in item.keys:
+            state = {"open": "flagged", "skipped": "skipped"}.get(item.status, "settled")
+            if states.get(key) != "flagged":
+                states[key] = state
     return states
 
 

@@ -1,8 +1,9 @@
 """What in a result needs a person: flagged cells and failing identities, as ``ItemSpec``s.
 
 A cell item gathers every reason to look at one cell (its flags, and single-cell findings such as
-an implausible unit); an identity item is a failed check through several cells. Flags a review
-itself adds (``corrected``, ``source_error``) are outcomes, not reasons to look again.
+an implausible unit); an identity item is a failed check through several cells (an arithmetic
+identity, or prose vs table). Flags a review itself adds (``corrected``, ``source_error``) are
+outcomes, not reasons to look again.
 """
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from ..report import Result
 from .records import ItemSpec
 
 REVIEW_FLAGS = frozenset({"corrected", "source_error"})
+# flags that only repeat a multi-cell finding, which already is an identity item of its own
+COVERED_BY_FINDINGS = frozenset({"prose_table_mismatch"})
 
 
 def items_of(result: Result) -> list[ItemSpec]:
@@ -18,7 +21,7 @@ def items_of(result: Result) -> list[ItemSpec]:
     reasons: dict[str, list[str]] = {}
     for key, value in result.report.values.items():
         for flag in value.flags:
-            if flag not in REVIEW_FLAGS:
+            if flag not in REVIEW_FLAGS | COVERED_BY_FINDINGS:
                 _add(reasons, key, flag)
     identities: list[ItemSpec] = []
     for finding in result.findings:

@@ -28,3 +28,12 @@ def render_page(data: bytes, page_number: int, bbox: tuple[float, float, float, 
         raise
     except Exception as exc:  # PyMuPDF raises plain RuntimeError/ValueError subclasses
         raise CorruptInput(f"cannot render page {page_number}: {exc}") from None
+
+
+def page_sizes(data: bytes) -> list[tuple[float, float]]:
+    """(width, height) in points of every page: the page script scrolls a box into view with them."""
+    try:
+        with pymupdf.open(stream=data, filetype="pdf") as pdf:
+            return [(page.rect.width, page.rect.height) for page in pdf]
+    except Exception as exc:  # PyMuPDF raises plain RuntimeError/ValueError subclasses
+        raise CorruptInput(f"cannot read the PDF: {exc}") from None

@@ -14,7 +14,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -331,32 +331,41 @@ class SQLiteStore:
                     | list[ItemSpec], settle: dict[int, Resolution], reviewer: str) -> None:
         """Make the items match the re-check: settle what the reviewer settled and what no longer
         fails, open what is new, reopen an identity a later correction broke again."""
-        now = _now_iso()
-        existing = {(r["kind"], r["keys"]): _item(r) for r in db.execute(
-            f"SELECT {_ITEM_COLUMNS} FROM items WHERE document_id = ?", (document_id,))}
+        existing = {_signature(item): item for item in map(_item, db.execute(
+            f"SELECT {_ITEM_COLUMNS} FROM items WHERE document_id = ?", (document_id,)))}
         wanted = {s.signature: s for s in specs}
-        for item in existing.values():
-            resolution = settle.get(item.id)
-            if resolution is None and item.status != "settled" and _signature(item) not in wanted:
-                resolution = "resolved"
-            if resolution is not None and item.status != "settled":
+        self._settle_items(db, existing, wanted, settle, reviewer)
+        self._open_items(db, document_id, version, existing, wanted, settle)
+
+    def _settle_items(self, db: sqlite3.Connection, existing: dict[tuple[str, str], ItemRecord],
+                      wanted: dict[tuple[str, str], ItemSpec], settle: dict[int, Resolution], reviewer: str) -> None:
+        now = _now_iso()
+        for signature, item in existing.items():
+            if item.status == "settled":
+                continue
+            resolution = settle.get(item.id) or (None if signature in wanted else "resolved")
+            if resolution is not None:
                 db.execute("UPDATE items SET status = 'settled', resolution = ?, decided_by = ?, decided_at = ?,"
                            " lease_holder = NULL, lease_expires = NULL WHERE id = ?",
                            (resolution, reviewer, now, item.id))
+
+    def _open_items(self, db: sqlite3.Connection, document_id: int, version: int,
+                    existing: dict[tuple[str, str], ItemRecord], wanted: dict[tuple[str, str], ItemSpec],
+                    settle: dict[int, Resolution]) -> None:
         for signature, spec in wanted.items():
-            item = existing.get(signature)
-            if item is None:
+            known = existing.get(signature)
+            if known is None:
                 db.execute("INSERT INTO items (document_id, version, kind, keys, rule, detail)"
-                           " VALUES (?, ?, ?, ?, ?, ?)", (document_id, version, spec.kind, signature[1],
-                                                          spec.rule, spec.detail))
-            elif (spec.kind == "identity" and item.status == "settled" and item.resolution in _REOPENABLE
-                  and item.id not in settle):
+                           " VALUES (?, ?, ?, ?, ?, ?)",
+                           (document_id, version, spec.kind, signature[1], spec.rule, spec.detail))
+            elif (spec.kind == "identity" and known.status == "settled" and known.resolution in _REOPENABLE
+                  and known.id not in settle):
                 db.execute("UPDATE items SET status = 'open', resolution = NULL, decided_by = NULL,"
                            " decided_at = NULL, version = ?, rule = ?, detail = ? WHERE id = ?",
-                           (version, spec.rule, spec.detail, item.id))
+                           (version, spec.rule, spec.detail, known.id))
             else:
                 db.execute("UPDATE items SET version = ?, rule = ?, detail = ? WHERE id = ?",
-                           (version, spec.rule, spec.detail, item.id))
+                           (version, spec.rule, spec.detail, known.id))
 
     # ---- the audit log ------------------------------------------------------------------------
 
@@ -465,7 +474,7 @@ def _refusal(db: sqlite3.Connection, item_id: int) -> StoreError:
 
 
 def _lease_message(item: ItemRecord) -> str:
-    until = datetime.fromtimestamp(item.lease_expires or 0, timezone.utc).strftime("%H:%M:%S UTC")
+    until = datetime.fromtimestamp(item.lease_expires or 0, UTC).strftime("%H:%M:%S UTC")
     return f"item {item.id} is leased by {item.lease_holder} until {until}"
 
 
@@ -486,4 +495,4 @@ def _load(text: str | None) -> Scalar:
 
 
 def _now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")

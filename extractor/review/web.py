@@ -28,11 +28,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import CorruptInput, LeaseConflict, StoreError
+from ..errors import CorruptInput, StoreError
 from . import queue as review
 from .auth import token_hash, verify_password
-from .grids import detail_data, equation_data, grids, labels, value_data, where_data
-from .pages import render_page
+from .grids import EQUATION_RULES, detail_data, equation_data, grids, labels, value_data, where_data
+from .pages import page_sizes, render_page
 from .records import ItemRecord, QueueFilter
 from .store import ReviewStore
 
@@ -71,7 +71,7 @@ def create_app(store: ReviewStore, secret: str | None = None) -> Starlette:
 def template_env() -> jinja2.Environment:
     # autoescape=True for every template whatever its extension; undefined names fail loudly
     return jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
-                              undefined=jinja2.StrictUndefined)
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
 class SecurityHeaders:
@@ -147,7 +147,6 @@ class ReviewUI:
             context = await run_in_threadpool(self._document_context, document_id, user)
         except StoreError as exc:
             return self._page(request, "error.html", {"message": str(exc), "user": user}, status=404)
-        context["focus"] = request.query_params.get("focus", "")
         return self._page(request, "document.html", context)
 
     def _document_context(self, document_id: int, user: str) -> dict[str, Any]:
@@ -156,9 +155,11 @@ class ReviewUI:
         version = self.store.current(document_id)
         result = version.result()
         report = result.report
-        items = self.store.items(document_id)
+        items = sorted(self.store.items(document_id), key=_review_order)
         source = self.store.source(document_id)
         data = _page_data(doc.id, version.number, doc.format, report, items) if report else {}
+        if report and doc.format == "pdf":
+            data["pageSizes"] = _sizes(source.data)
         return {
             "user": user, "doc": doc, "version": version, "result": result,
             "grids": grids(report, items) if report else [],
@@ -191,14 +192,21 @@ class ReviewUI:
     # ---- review actions (JSON; the page script calls them) ------------------------------------
 
     async def correct(self, request: Request) -> Response:
-        return await self._action(request, lambda user, body: {"version": review.apply_correction(
-            self.store, request.path_params["document_id"], _str(body, "key"), body.get("value"), user,
-            _int(body, "version"), str(body.get("reason") or "misread"), _note(body))})
+        def run(user: str, body: dict[str, Any]) -> dict[str, Any]:
+            version = review.apply_correction(
+                self.store, request.path_params["document_id"], _str(body, "key"), body.get("value"), user,
+                _int(body, "version"), str(body.get("reason") or "misread"), _note(body))
+            return {"version": version}
+
+        return await self._action(request, run)
 
     async def source_error(self, request: Request) -> Response:
-        return await self._action(request, lambda user, body: {"version": review.mark_source_error(
-            self.store, request.path_params["document_id"], _str(body, "key"), user, _int(body, "version"),
-            _note(body))})
+        def run(user: str, body: dict[str, Any]) -> dict[str, Any]:
+            version = review.mark_source_error(self.store, request.path_params["document_id"], _str(body, "key"),
+                                               user, _int(body, "version"), _note(body))
+            return {"version": version}
+
+        return await self._action(request, run)
 
     async def skip_cell(self, request: Request) -> Response:
         def run(user: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -214,12 +222,18 @@ class ReviewUI:
         return await self._action(request, run)
 
     async def accept(self, request: Request) -> Response:
-        return await self._action(request, lambda user, body: review.accept(
-            self.store, request.path_params["item_id"], user, _note(body)) or {"accepted": True})
+        def run(user: str, body: dict[str, Any]) -> dict[str, Any]:
+            review.accept(self.store, request.path_params["item_id"], user, _note(body))
+            return {"accepted": True}
+
+        return await self._action(request, run)
 
     async def skip_item(self, request: Request) -> Response:
-        return await self._action(request, lambda user, body: review.skip(
-            self.store, request.path_params["item_id"], user) or {"skipped": True})
+        def run(user: str, body: dict[str, Any]) -> dict[str, Any]:
+            review.skip(self.store, request.path_params["item_id"], user)
+            return {"skipped": True}
+
+        return await self._action(request, run)
 
     async def _action(self, request: Request, run: Callable[[str, dict[str, Any]], dict[str, Any]]) -> Response:
         """Authenticate, check CSRF, run ``run`` off the event loop, answer JSON."""
@@ -237,9 +251,7 @@ class ReviewUI:
             return JSONResponse({"ok": False, "error": "the request body must be a JSON object"}, status_code=400)
         try:
             answer = await run_in_threadpool(run, user, body)
-        except LeaseConflict as exc:
-            return JSONResponse({"ok": False, "error": str(exc)}, status_code=409)
-        except StoreError as exc:
+        except StoreError as exc:  # includes LeaseConflict: both are "refused, here is why"
             return JSONResponse({"ok": False, "error": str(exc)}, status_code=409)
         return JSONResponse({"ok": True, **answer})
 
@@ -327,11 +339,24 @@ def _page_data(document_id: int, version: int, fmt: str, report: Any, items: lis
         "document": document_id, "version": version, "format": fmt,
         "values": value_data(report), "labels": labels(report), "where": where_data(report),
         "details": detail_data(report), "textKeys": sorted(review.TEXT_KEYS),
+        "equationRules": sorted(EQUATION_RULES),
         "equations": equation_data(report),
         "cellItems": {i.keys[0]: {"id": i.id, "status": i.status, "rule": i.rule} for i in items if i.kind == "cell"},
         "identityItems": [{"id": i.id, "keys": list(i.keys), "rule": i.rule, "status": i.status}
                           for i in items if i.kind == "identity"],
     }
+
+
+def _review_order(item: ItemRecord) -> tuple[int, int, int]:
+    """Open before skipped before settled; failing identities before single cells."""
+    return ({"open": 0, "skipped": 1}.get(item.status, 2), 0 if item.kind == "identity" else 1, item.id)
+
+
+def _sizes(pdf: bytes) -> list[tuple[float, float]]:
+    try:
+        return page_sizes(pdf)
+    except CorruptInput:
+        return []  # the view still works; boxes are just not scrolled into view
 
 
 def _pdf_pages(result: Any) -> int:

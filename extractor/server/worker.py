@@ -33,17 +33,20 @@ def extract_upload(root: str, doc_id: str, settings: Settings, review_db: str | 
     """Runs in a worker: extract one stored upload and store its result; returns its status."""
     store = UploadStore(Path(root))
     meta = store.meta(doc_id) or {}
-    result = extract(store.source_path(doc_id), settings, assistant_for(settings))
+    source = store.source_path(doc_id)
+    result = extract(source, settings, assistant_for(settings))
     result.document = str(meta.get("filename") or doc_id)
-    store.write_result(doc_id, result)
+    if result.source is not None:  # the client named the file; where the service keeps it is its own business
+        result.source = result.source.model_copy(update={"path": result.document})
     if review_db and review_bridge.wants_review(result.status):
-        _enqueue(Path(review_db), result)
+        _enqueue(Path(review_db), result, source)  # first: once a client sees "done", it is queued too
+    store.write_result(doc_id, result)
     return result.status
 
 
-def _enqueue(db: Path, result: Result) -> None:
+def _enqueue(db: Path, result: Result, source: Path) -> None:
     try:
-        review_bridge.enqueue(review_bridge.open_store(db), result)
+        review_bridge.enqueue(review_bridge.open_store(db), result, source.read_bytes())
     except Exception as exc:  # the review queue is optional: its trouble must not lose the result
         log.warning("could not queue %s for review: %s", result.document, exc)
 

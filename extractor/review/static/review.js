@@ -8,6 +8,7 @@
   const data = JSON.parse(dataNode.textContent);
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const textKeys = new Set(data.textKeys);
+  const equationRules = new Set(data.equationRules);
   const cells = Array.from(document.querySelectorAll("td.cell[data-key]"));
   const byKey = new Map(cells.map((td) => [td.dataset.key, td]));
   const values = Object.assign({}, data.values); // live values: saved ones plus the edit in progress
@@ -140,14 +141,16 @@
 
   function showCell(key) {
     const d = data.details[key] || {};
-    const item = data.cellItems[key];
+    const own = data.cellItems[key];
+    const items = own ? [own] : acceptable(key);
     document.getElementById("cell-label").textContent = label(key);
     document.getElementById("cell-key").textContent = key;
     document.getElementById("cell-value").textContent = show(values[key]);
     document.getElementById("cell-raw").textContent = d.raw === null || d.raw === undefined ? "(not printed)" : JSON.stringify(d.raw);
     document.getElementById("cell-method").textContent = show(d.method) + (d.note ? " · note: " + d.note : "");
     document.getElementById("cell-flags").textContent = (d.flags || []).join(", ") || "—";
-    document.getElementById("cell-item").textContent = item ? "#" + item.id + " " + item.rule + " (" + item.status + ")" : "—";
+    document.getElementById("cell-item").textContent =
+      items.map((i) => "#" + i.id + " " + i.rule + " (" + i.status + ")").join("; ") || "—";
   }
 
   function showSource(key) {
@@ -168,8 +171,17 @@
     if (img && where && where.page) {
       document.getElementById("page-select").value = String(where.page);
       document.getElementById("page-note").textContent = where.approximate ? "(row of an inferred cell)" : "";
+      img.onload = () => scrollToBox(img, where);
       img.src = "/doc/" + data.document + "/page/" + where.page + ".png?key=" + encodeURIComponent(key);
     }
+  }
+
+  function scrollToBox(img, where) {
+    const size = (data.pageSizes || [])[where.page - 1];
+    if (!size || !where.bbox) return;
+    const frame = img.parentElement;
+    const middle = ((where.bbox[1] + where.bbox[3]) / 2 / size[1]) * img.clientHeight;
+    frame.scrollTop = middle - frame.clientHeight / 2;
   }
 
   // ---- navigation -------------------------------------------------------------------------------
@@ -252,7 +264,7 @@
   async function commitEdit() {
     const { input, key, original } = editing;
     const text = input.value.trim();
-    if (text === show(original) || text === String(original)) { cancelEdit(); return; }
+    if (parseInput(key, text) === original || (text === "" && original === null)) { cancelEdit(); return; }
     editing.saving = true;
     const answer = await post("/api/doc/" + data.document + "/correct", {
       version: data.version, key, value: text,
@@ -287,14 +299,27 @@
     if (answer.ok) reloadAt(focusAfter); else toast(answer.error, "error");
   }
 
-  function accept() {
+  // What 'accept' settles on a cell: its own item, else the non-arithmetic findings through it
+  // (prose vs table). A failing equation is accepted as printed from its row under Review items.
+  function acceptable(key) {
+    const own = data.cellItems[key];
+    if (own && own.status !== "settled") return [own];
+    return data.identityItems.filter((i) => i.status !== "settled" && i.keys.includes(key) && !equationRules.has(i.rule));
+  }
+
+  async function accept() {
     if (!focused) return;
-    const item = data.cellItems[focused.dataset.key];
-    if (!item || item.status === "settled") {
+    const items = acceptable(focused.dataset.key);
+    if (!items.length) {
       toast("This cell has no open flag to accept. A failing identity is accepted from its row under Review items.");
       return;
     }
-    act("/api/items/" + item.id + "/accept", { note: document.getElementById("note").value }, nextAfterCurrent());
+    const next = nextAfterCurrent();
+    for (const item of items) {
+      const answer = await post("/api/items/" + item.id + "/accept", { note: document.getElementById("note").value });
+      if (!answer.ok) { toast(answer.error, "error"); return; }
+    }
+    reloadAt(next);
   }
 
   function sourceError() {
@@ -309,7 +334,10 @@
   }
 
   const commands = {
-    edit: () => startEdit(focused ? show(values[focused.dataset.key]).replace("—", "") : "", true),
+    edit: () => {
+      const v = focused ? values[focused.dataset.key] : null;
+      startEdit(v === null || v === undefined ? "" : String(v), true);
+    },
     accept, "source-error": sourceError, skip,
   };
 
@@ -319,6 +347,7 @@
 
   function onKey(ev) {
     if (ev.target.closest && ev.target.closest("input, textarea, select")) return; // typing in a field
+    if (ev.key === "Enter" && ev.target.closest && ev.target.closest("button, a")) return; // activates it
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     if (!help.hidden) {
       if (ev.key === "Escape" || ev.key === "?") { toggleHelp(false); ev.preventDefault(); }

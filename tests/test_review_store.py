@@ -1,0 +1,321 @@
+"""The review store and queue: migrations, leases, optimistic versions, atomic commits, export."""
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from extractor.cli import main as cli_main
+from extractor.errors import LeaseConflict, StoreError
+from extractor.flat import flat
+from extractor.pipeline import extract
+from extractor.review import queue
+from extractor.review.export import export_csv, export_gold, export_json
+from extractor.review.migrations import MIGRATIONS
+from extractor.review.records import Commit, QueueFilter
+from extractor.review.store import SQLiteStore
+
+from .conftest import SAMPLES, document_of, load_gold
+
+SAMPLE_001 = SAMPLES / "001_6e2b379abcfd2652.txt"
+MISPRINTED = "requests.granted.natural_person"  # printed 6 in the variant; the identities say 5
+
+
+class Clock:
+    """A clock the test moves by hand, so lease expiry needs no sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def misprinted_001(folder: Path) -> Path:
+    text = SAMPLE_001.read_text(encoding="utf-8")
+    assert text.count("(一) 予以公开\t5\t") == 1
+    path = folder / "001_misprinted.txt"
+    path.write_text(text.replace("(一) 予以公开\t5\t", "(一) 予以公开\t6\t"), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: Clock) -> SQLiteStore:
+    return SQLiteStore(tmp_path / "review.sqlite", clock=clock)
+
+
+@pytest.fixture
+def doc(store: SQLiteStore, tmp_path: Path, settings) -> int:
+    document_id, added = queue.enqueue(store, extract(misprinted_001(tmp_path), settings))
+    assert added
+    return document_id
+
+
+def identity_items(store: SQLiteStore, document_id: int) -> dict[str, tuple[str, str | None]]:
+    return {i.rule: (i.status, i.resolution) for i in store.items(document_id) if i.kind == "identity"}
+
+
+# ---- schema --------------------------------------------------------------------------------------
+
+def test_migrations_from_an_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.sqlite"
+    path.touch()
+    store = SQLiteStore(path)
+    assert store.schema_version() == len(MIGRATIONS)
+    assert store.counts() == {"documents": 0, "versions": 0, "items": 0, "corrections": 0, "reviewers": 0}
+    SQLiteStore(path)  # opening again applies nothing twice
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == len(MIGRATIONS)
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_store_from_newer_code_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "r.sqlite"
+    SQLiteStore(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO schema_version VALUES (99, 'later')")
+    with pytest.raises(StoreError, match="newer"):
+        SQLiteStore(path)
+
+
+def test_the_correction_log_is_append_only(store: SQLiteStore, doc: int) -> None:
+    queue.apply_correction(store, doc, MISPRINTED, 5, "alice", 1)
+    with sqlite3.connect(store.path) as conn, pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("UPDATE corrections SET new_value = '7'")
+
+
+def test_enqueue_is_idempotent_and_items_come_from_flags_and_findings(store: SQLiteStore, doc: int,
+                                                                       tmp_path: Path, settings) -> None:
+    again, added = queue.enqueue(store, extract(tmp_path / "001_misprinted.txt", settings))
+    assert (again, added) == (doc, False)
+    items = store.items(doc)
+    assert identity_items(store, doc) == {"row_sum": ("open", None), "outcome_total": ("open", None)}
+    assert sum(1 for i in items if i.kind == "cell" and i.rule == "inferred") == 44
+    assert store.source(doc).lines[2].startswith("延津县人民政府办公室")
+
+
+# ---- leases --------------------------------------------------------------------------------------
+
+def test_two_reviewers_leasing_one_item(store: SQLiteStore, doc: int, clock: Clock) -> None:
+    item = store.items(doc)[0]
+    store.lease(item.id, "alice", 60)
+    with pytest.raises(LeaseConflict, match="alice"):
+        store.lease(item.id, "bob", 60)
+    store.lease(item.id, "alice", 60)  # the holder renews
+    with pytest.raises(LeaseConflict, match="alice"):
+        queue.accept(store, item.id, "bob")
+    clock.now += 61
+    assert store.lease(item.id, "bob", 60).lease_holder == "bob"  # an expired lease is free
+
+
+def test_a_correction_under_another_reviewers_lease_is_refused(store: SQLiteStore, doc: int) -> None:
+    row_sum = next(i for i in store.items(doc) if i.rule == "row_sum")
+    store.lease(row_sum.id, "alice", 600)
+    with pytest.raises(LeaseConflict, match="leased by alice"):
+        queue.apply_correction(store, doc, MISPRINTED, 5, "bob", 1)
+    assert store.counts()["versions"] == 1
+
+
+# ---- corrections ---------------------------------------------------------------------------------
+
+def test_a_correction_writes_a_version_settles_what_it_resolves_and_logs(store: SQLiteStore, doc: int) -> None:
+    number = queue.apply_correction(store, doc, MISPRINTED, "5", "alice", 1, reason="misread", note="page 2")
+    assert number == 2
+    old, new = store.versions(doc)
+    assert old.result().report.values[MISPRINTED].value == 6  # the original stays in its version
+    value = new.result().report.values[MISPRINTED]
+    assert (value.value, value.method, value.raw) == (5, "corrected", "6")
+    assert new.created_by == "alice" and new.result().findings == []
+    assert identity_items(store, doc) == {"row_sum": ("settled", "resolved"), "outcome_total": ("settled", "resolved")}
+    [entry] = store.corrections(doc)
+    assert (entry.key, entry.old, entry.new, entry.reason, entry.source_error, entry.note, entry.version) == \
+        (MISPRINTED, 6, 5, "misread", False, "page 2", 2)
+
+
+def test_a_correction_that_breaks_an_identity_opens_an_item(store: SQLiteStore, doc: int) -> None:
+    queue.apply_correction(store, doc, MISPRINTED, 5, "alice", 1)
+    queue.apply_correction(store, doc, "requests.carried_forward.total", 3, "alice", 2)
+    assert identity_items(store, doc)["balance"] == ("open", None)
+
+
+def test_invalid_corrections_are_refused(store: SQLiteStore, doc: int) -> None:
+    for key, value, message in [(MISPRINTED, "five", "whole number"), (MISPRINTED, -1, "negative"),
+                                (MISPRINTED, 6, "nothing to correct"), ("requests.nonsense.total", 1, "not a key")]:
+        with pytest.raises(StoreError, match=message):
+            queue.apply_correction(store, doc, key, value, "alice", 1)
+    assert store.counts()["versions"] == 1
+
+
+def test_two_concurrent_corrections_on_one_item_lose_no_update(store: SQLiteStore, doc: int) -> None:
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def correct(reviewer: str, value: int) -> None:
+        own = SQLiteStore(store.path)  # a connection of its own, as two server workers would have
+        barrier.wait()
+        try:
+            outcomes[reviewer] = queue.apply_correction(own, doc, MISPRINTED, value, reviewer, 1)
+        except StoreError as exc:
+            outcomes[reviewer] = exc
+
+    threads = [threading.Thread(target=correct, args=a) for a in (("alice", 5), ("bob", 7))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [r for r, o in outcomes.items() if o == 2]
+    losers = [o for o in outcomes.values() if isinstance(o, StoreError)]
+    assert len(winners) == 1 and len(losers) == 1, outcomes
+    assert "changed while you were editing" in str(losers[0]) and "reload" in str(losers[0])
+    current = store.current(doc)
+    assert current.number == 2 and current.created_by == winners[0]
+    assert current.result().report.values[MISPRINTED].value == {"alice": 5, "bob": 7}[winners[0]]
+    assert [c.reviewer for c in store.corrections(doc)] == winners
+
+
+def test_the_store_itself_refuses_a_stale_commit(store: SQLiteStore, doc: int) -> None:
+    # Both commits were prepared from version 1 (the race the early check cannot see).
+    base = store.current(doc)
+    commits = [Commit(document_id=doc, base_version=1, result_json=base.result_json, reviewer=r, audit=(), items=())
+               for r in ("alice", "bob")]
+    assert SQLiteStore(store.path).commit(commits[0]) == 2
+    with pytest.raises(StoreError, match="you saw version 1, but version 2 was saved by alice"):
+        SQLiteStore(store.path).commit(commits[1])
+
+
+@pytest.mark.parametrize("step", ["_insert_audit", "_sync_items"])
+def test_a_crash_mid_correction_leaves_nothing_half_written(store: SQLiteStore, doc: int, step: str,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    before = store.counts()
+    items_before = store.items(doc)
+
+    def power_cut(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("power cut after the version insert")
+
+    monkeypatch.setattr(SQLiteStore, step, power_cut)
+    with pytest.raises(RuntimeError, match="power cut"):
+        queue.apply_correction(store, doc, MISPRINTED, 5, "alice", 1)
+    assert store.counts() == before
+    assert store.current(doc).number == 1
+    assert store.items(doc) == items_before
+    monkeypatch.undo()
+    assert queue.apply_correction(store, doc, MISPRINTED, 5, "alice", 1) == 2  # and the store still works
+
+
+# ---- accept, source error, skip ------------------------------------------------------------------
+
+def test_accept_and_skip(store: SQLiteStore, doc: int) -> None:
+    cells = [i for i in store.items(doc) if i.kind == "cell"]
+    queue.accept(store, cells[0].id, "alice", note="blank zero")
+    queue.skip(store, cells[1].id, "alice")
+    assert (store.item(cells[0].id).status, store.item(cells[0].id).resolution) == ("settled", "accepted")
+    assert store.item(cells[1].id).status == "skipped"
+    [entry] = store.corrections(doc)
+    assert (entry.key, entry.old, entry.new, entry.reason) == (cells[0].keys[0], 0, 0, "accepted")
+    with pytest.raises(StoreError, match="already settled"):
+        queue.accept(store, cells[0].id, "bob")
+    queue.accept(store, cells[1].id, "alice")  # a skipped item can still be settled
+    assert [r.open for r in store.queue(QueueFilter())] == [44]  # 46 items, two settled
+
+
+def test_a_source_error_keeps_the_printed_value_and_settles_its_identities(store: SQLiteStore, doc: int) -> None:
+    assert queue.mark_source_error(store, doc, MISPRINTED, "alice", 1, note="the report adds up to 5") == 2
+    value = store.current(doc).result().report.values[MISPRINTED]
+    assert value.value == 6 and "source_error" in value.flags
+    assert identity_items(store, doc) == {"row_sum": ("settled", "source_error"),
+                                          "outcome_total": ("settled", "source_error")}
+    [entry] = store.corrections(doc)
+    assert entry.source_error and entry.old == entry.new == 6
+    queue.apply_correction(store, doc, "requests.granted.other_org", 0 + 1, "alice", 2)
+    queue.apply_correction(store, doc, "requests.granted.other_org", 0, "alice", 3)
+    assert identity_items(store, doc)["row_sum"] == ("settled", "source_error")  # not reopened
+
+
+def test_queue_filters(store: SQLiteStore, doc: int, settings) -> None:
+    queue.enqueue(store, extract(SAMPLES / "002_bedebc31cbf810fe.txt", settings))  # nothing to review
+    assert [r.document.id for r in store.queue(QueueFilter())] == [doc]
+    assert len(store.queue(QueueFilter(status="any"))) == 2
+    assert store.queue(QueueFilter(rule="row_sum"))[0].matching == 1
+    assert store.queue(QueueFilter(org="延津", year=2024, format="text"))[0].matching == 46
+    assert store.queue(QueueFilter(year=2019)) == [] and store.queue(QueueFilter(format="pdf")) == []
+    assert {"inferred", "row_sum", "outcome_total"} <= set(store.rules())
+
+
+# ---- export --------------------------------------------------------------------------------------
+
+def test_export_json_csv_and_gold_round_trip(store: SQLiteStore, doc: int, tmp_path: Path, scorer,
+                                             settings) -> None:
+    queue.apply_correction(store, doc, MISPRINTED, 5, "alice", 1)
+    corrected = flat(store.current(doc).result())
+
+    [json_path] = export_json(store, tmp_path / "json")
+    exported = json.loads(json_path.read_text(encoding="utf-8"))
+    assert exported["values"][MISPRINTED] == 5 and exported["review"]["version"] == 2
+
+    csv_path = export_csv(store, tmp_path / "csv")
+    with csv_path.open(encoding="utf-8", newline="") as fh:
+        [row] = list(csv.DictReader(fh))
+    assert row[MISPRINTED] == "5" and row["org"] == "延津县人民政府办公室" and row["version"] == "2"
+
+    [gold_path] = export_gold(store, tmp_path / "gold")
+    assert gold_path.name == "001_misprinted.txt.gold.json"
+    gold = load_gold(gold_path)
+    assert gold["template"] == "2021" and gold["aliases"] == {} and gold["must_flag"] == []
+    assert set(gold["implied"]) == set(load_gold(SAMPLES / "001_6e2b379abcfd2652.txt.gold.json")["implied"])
+    score = scorer(gold, corrected)
+    assert score["accuracy"] == 1.0 and score["silent_errors"] == 0, score["wrong"]
+    # the export is a labelled set: the document sits beside its gold and the extractor can be scored on it
+    rescored = scorer(gold, flat(extract(document_of(gold_path), settings)))
+    assert rescored["silent_errors"] == 0, rescored["wrong"]
+    assert [w[0] for w in rescored["wrong"]] == [MISPRINTED]  # the misread, caught by its identities
+
+
+def test_a_source_error_exports_as_must_flag(store: SQLiteStore, doc: int, tmp_path: Path, scorer,
+                                             settings) -> None:
+    queue.mark_source_error(store, doc, MISPRINTED, "alice", 1)
+    [gold_path] = export_gold(store, tmp_path)
+    gold = load_gold(gold_path)
+    assert gold["must_flag"] == [MISPRINTED] and gold["values"][MISPRINTED] == 6  # the printed value
+    for out in (flat(store.current(doc).result()), flat(extract(document_of(gold_path), settings))):
+        score = scorer(gold, out)
+        assert score["accuracy"] == 1.0 and score["silent_errors"] == 0, score["wrong"]
+
+
+def test_csv_export_defuses_spreadsheet_formulas(store: SQLiteStore, tmp_path: Path, settings) -> None:
+    result = extract(SAMPLE_001, settings)
+    result.report.values["meta.org_name"].value = "=HYPERLINK(\"http://x\")"
+    queue.enqueue(store, result, data=SAMPLE_001.read_bytes())
+    with export_csv(store, tmp_path).open(encoding="utf-8", newline="") as fh:
+        [row] = list(csv.DictReader(fh))
+    assert row["meta.org_name"].startswith("'=")
+
+
+# ---- the command line ----------------------------------------------------------------------------
+
+def test_review_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    db = str(tmp_path / "cli.sqlite")
+    assert cli_main(["review", "add", str(SAMPLE_001), str(tmp_path / "missing.txt"), "--db", db]) == 0
+    out = capsys.readouterr()
+    assert "added" in out.out and "missing.txt" in out.err
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("correct horse battery\n"))
+    assert cli_main(["review", "user", "add", "alice", "--password-stdin", "--db", db]) == 0
+    assert cli_main(["review", "user", "add", "bot", "--token", "--db", db]) == 0
+    token = capsys.readouterr().out.strip()
+    store = SQLiteStore(db)
+    from extractor.review.auth import token_hash, verify_password
+
+    assert verify_password("correct horse battery", store.password_hash("alice"))
+    assert store.token_user(token_hash(token)) == "bot"
+    assert cli_main(["review", "export", "--db", db, "--out", str(tmp_path / "gold"), "--as-gold"]) == 0
+    assert (tmp_path / "gold" / "001_6e2b379abcfd2652.txt").read_bytes() == SAMPLE_001.read_bytes()
+    assert cli_main(["review", "export", "--db", db, "--out", str(tmp_path / "csv"), "--format", "csv"]) == 0
+    assert (tmp_path / "csv" / "reports.csv").exists()

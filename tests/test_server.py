@@ -1,0 +1,145 @@
+"""The HTTP service over real HTTP: uvicorn on 127.0.0.1 (a free port, in a thread), httpx as client.
+
+Upload → poll → fetch (rich and flat) → list with filters; 413 over the size limit; 415 for bytes
+that are not a document; 401 without (or with a wrong) token.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from extractor.server.app import create_app
+from extractor.settings import Settings
+
+from .conftest import SAMPLES
+
+TOKEN = "test-token-123"
+LIMIT = 64 * 1024
+SAMPLE = SAMPLES / "000_4ae575586cf2a2c2.txt"  # 卢氏县人民政府 2024
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("service")
+
+
+@pytest.fixture(scope="module")
+def base_url(data_dir: Path) -> Iterator[str]:
+    app = create_app(Settings(), data_dir, TOKEN, max_upload_bytes=LIMIT)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started, "the server did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=20)
+
+
+@pytest.fixture
+def client(base_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as c:
+        yield c
+
+
+def _upload(client: httpx.Client, name: str, data: bytes) -> httpx.Response:
+    return client.post("/documents", files={"file": (name, data, "application/octet-stream")})
+
+
+def _poll(client: httpx.Client, doc_id: str, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = client.get(f"/documents/{doc_id}").json()
+        if body["status"] == "done":
+            return body
+        time.sleep(0.1)
+    raise AssertionError(f"{doc_id} was not extracted within {timeout} s")
+
+
+def test_upload_poll_and_fetch(client: httpx.Client) -> None:
+    response = _upload(client, SAMPLE.name, SAMPLE.read_bytes())
+    assert response.status_code == 202
+    doc_id = response.json()["id"]
+    assert response.json()["format"] == "text"
+
+    body = _poll(client, doc_id)
+    assert body["filename"] == SAMPLE.name and body["result_status"] in ("ok", "needs_review")
+    result = body["result"]
+    assert result["report"]["values"]["requests.granted.total"]["value"] == 46
+    assert result["source"]["path"] == SAMPLE.name, "the service's own paths stay private"
+
+    flat = client.get(f"/documents/{doc_id}/flat").json()
+    assert flat["values"]["meta.org_name"] == "卢氏县人民政府" and flat["values"]["meta.year"] == 2024
+
+    again = _upload(client, "renamed.txt", SAMPLE.read_bytes())
+    assert again.json() == {**response.json(), "status": "done"}, "the same bytes are the same document"
+
+    listed = client.get("/documents", params={"org": "卢氏", "year": 2024, "status": "done"}).json()
+    assert [d["id"] for d in listed["documents"]] == [doc_id]
+    assert client.get("/documents", params={"year": 1999}).json()["total"] == 0
+
+
+def test_oversize_upload_is_413(client: httpx.Client) -> None:
+    response = _upload(client, "big.txt", "政".encode() * (LIMIT // 3 + 10))
+    assert response.status_code == 413
+    assert response.json()["error"] == "too_large" and "limit" in response.json()["message"]
+    huge = _upload(client, "huge.txt", b"a" * (LIMIT * 4))  # refused from its Content-Length
+    assert huge.status_code == 413
+
+
+def test_wrong_type_is_415(client: httpx.Client) -> None:
+    random_bytes = _upload(client, "report.txt", os.urandom(4096))
+    exe = _upload(client, "setup.exe", b"MZ\x90\x00\x03\x00\x00\x00" + os.urandom(2048))
+    for response in (random_bytes, exe):
+        assert response.status_code == 415
+        assert response.json()["error"] == "unsupported_format"
+    assert "executable" in exe.json()["message"]
+
+
+def test_no_token_is_401(base_url: str) -> None:
+    with httpx.Client(base_url=base_url) as anonymous:
+        for response in (anonymous.get("/documents"), anonymous.post("/documents", files={"file": ("a.txt", b"x")}),
+                         anonymous.get("/openapi.json"),
+                         anonymous.get("/documents", headers={"Authorization": "Bearer wrong"})):
+            assert response.status_code == 401
+            assert response.json()["error"] == "unauthorized"
+        assert anonymous.get("/openapi.json", auth=("any", TOKEN)).status_code == 200, "browsers use Basic"
+
+
+def test_unknown_document_is_404(client: httpx.Client) -> None:
+    assert client.get("/documents/" + "0" * 64).status_code == 404
+    assert client.get("/documents/../../etc/passwd").status_code == 404
+
+
+def test_openapi_documents_the_endpoints(client: httpx.Client) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/documents", "/documents/{doc_id}", "/documents/{doc_id}/flat"} <= set(paths)
+    assert {"413", "415"} <= set(paths["/documents"]["post"]["responses"])
+
+
+def test_flagged_upload_is_queued_for_review_and_the_ui_is_mounted(client: httpx.Client, data_dir: Path) -> None:
+    pytest.importorskip("extractor.review.web", reason="the review package is not installed")
+    from extractor.review.store import SQLiteStore
+
+    doc_id = _upload(client, SAMPLE.name, SAMPLE.read_bytes()).json()["id"]
+    assert _poll(client, doc_id)["result_status"] == "needs_review"
+    queued = SQLiteStore(data_dir / "review.sqlite").documents()
+    assert doc_id in {d.sha256 for d in queued}
+    assert client.get("/review/login").status_code == 200
