@@ -27,8 +27,9 @@ class Settings:
     llm_use: str = "auto"  # off | fallback | always | auto (= fallback when configured)
     llm_timeout: float = 60.0
     llm_concurrency: int = 2
-    # review store
+    # review store and its web UI
     db_path: Path | None = None
+    review_secret: str | None = field(default=None, repr=False)  # session signing key; else kept in the store
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> "Settings":

@@ -163,7 +163,8 @@ def to_html(text: str, hidden: str = "") -> str:
         if line.strip():
             out.append(f"<p>{html.escape(line)}{hidden if not out else ''}</p>")
     flush()
-    return '<html><head><meta charset="utf-8"></head><body><div class="content">' + "\n".join(out) + "</div></body></html>"
+    body = "\n".join(out)
+    return f'<html><head><meta charset="utf-8"></head><body><div class="content">{body}</div></body></html>'
 
 
 # ---- scripted answers ------------------------------------------------------------------------------
@@ -176,12 +177,14 @@ def table3_grid(gold: dict[str, Any], version: str = "2021", change: Callable[[s
 
 def table4_cells(gold: dict[str, Any], change: Callable[[str, int], int] | None = None):
     change = change or (lambda key, v: v)
-    return {b: {o: change(f"appeals.{b}.{o}", gold[f"appeals.{b}.{o}"]) for o in APPEAL_OUTCOMES} for b in APPEAL_BLOCKS}
+    return {b: {o: change(f"appeals.{b}.{o}", gold[f"appeals.{b}.{o}"]) for o in APPEAL_OUTCOMES}
+            for b in APPEAL_BLOCKS}
 
 
 def table2_cells(gold: dict[str, Any], change: Callable[[str, Any], Any] | None = None):
     change = change or (lambda key, v: v)
-    return {row.prefix.split(".", 1)[1]: {c: change(f"{row.prefix}.{c}", gold[f"{row.prefix}.{c}"]) for c in row.columns}
+    return {row.prefix.split(".", 1)[1]: {c: change(f"{row.prefix}.{c}", gold[f"{row.prefix}.{c}"])
+                                          for c in row.columns}
             for row in active_rows("2021")}
 
 
@@ -411,6 +414,45 @@ def test_other_instructor_modes(server, tmp_path, sleep, unread_table, mode) -> 
     assert result.versions["llm.mode"] == mode
 
 
+def _prose(**figures: tuple[Any, str]) -> dict[str, Any]:
+    return {**NULL_PROSE, **{k.replace("__", "."): {"value": v, "quote": q} for k, (v, q) in figures.items()}}
+
+
+def test_prose_figure_needs_a_quote_from_the_report(server, tmp_path, sleep) -> None:
+    text = sample_text("004_d2a4fd40b0e98510").replace(
+        "我乡收到依申请公开的信息申请 1 条，受理依申请公开 1 件、办结 1 件。", "依申请公开方面，全年共有 1 件申请，已全部办结。")
+    path = write(tmp_path, "004_prose.txt", text)
+    server.script(
+        answer(_prose(narrative__requests_received=(1, "全年收到依申请公开申请1件"))),  # not in the report
+        answer(_prose(narrative__requests_received=(1, "全年共有 1 件申请"),
+                      narrative__proactive_items=(1, "明确 1 位同志为乡信息员"))))  # settled already: ignored
+    settings = llm_settings(server)  # fallback: only the unsettled figure is asked about and taken
+    result = extract(path, settings, assistant(settings, tmp_path, sleep))
+
+    assert len(server.requests) == 2 and server.requests[0].schema_name == "ProseFigures"
+    assert "does not occur in the report text" in server.requests[1].messages[-1]["content"]
+    received = result.report.values["narrative.requests_received"]
+    assert (received.value, received.method, received.flags, received.raw) == (1, "llm", ["llm_only"], "全年共有 1 件申请")
+    assert received.where and received.where[0].line == text.split("\n").index(
+        next(line for line in text.split("\n") if "全年共有" in line)) + 1
+    proactive = result.report.values["narrative.proactive_items"]
+    assert proactive.value == 52 and "parser_llm_disagree" not in proactive.flags
+
+
+def test_sections_five_and_six_become_notes(server, tmp_path, sleep) -> None:
+    path = write(tmp_path, "004.txt", sample_text("004_d2a4fd40b0e98510"))
+    gold = gold_of("004_d2a4fd40b0e98510")["values"]
+    sections = {"problems": ["公开内容不够全面"], "improvements": ["加强培训"], "fee_statement": None}
+    server.default = compute(lambda request: sections if request.schema_name == "Sections56"
+                             else correct_model(gold)(request))
+    settings = llm_settings(server, use="always")
+    result = extract(path, settings, assistant(settings, tmp_path, sleep))
+
+    assert "section 五 problems (model): 公开内容不够全面" in result.report.notes
+    assert [a["role"] for a in result.usage["answers"]] == ["table3", "table4", "table2", "prose", "sections56"]
+    assert result.status == "ok"  # every answer agreed with the parser: nothing to review
+
+
 # ---- garbled tables: right answers come out right, wrong ones come out flagged ----------------------
 
 # Labels are stripped where the gold has implied cells (a shuffled row would print what the original
@@ -425,10 +467,11 @@ def garbled_set(tmp_path: Path) -> list[tuple[Path, dict[str, Any]]]:
             for name, how in GARBLED]
 
 
-def test_garbled_tables_parser_alone_fails_or_flags(garbled_set) -> None:
+def test_garbled_tables_parser_alone_fails_or_flags(garbled_set, scorer) -> None:
     for path, gold in garbled_set:
         result = extract(path, Settings())
         assert result.report.template.table3 is None or result.status == "needs_review", path.name
+        assert scorer(gold, flat(result))["accuracy"] < 0.95, path.name  # what the model has to make up for
 
 
 def test_garbled_tables_with_a_correct_model_come_out_right(server, tmp_path, sleep, garbled_set, scorer) -> None:
@@ -572,7 +615,8 @@ def test_no_endpoint_means_no_assistant_and_no_llm_imports() -> None:
     assert assistant_from_settings(Settings()) is None
     assert assistant_from_settings(Settings(llm_base_url="http://127.0.0.1:9/v1", llm_model="m", llm_use="off")) is None
     code = ("import sys; from extractor.outputs import extract_to; from extractor.settings import Settings; "
-            "from extractor.llm.factory import assistant_from_settings; assert assistant_from_settings(Settings()) is None; "
+            "from extractor.llm.factory import assistant_from_settings; "
+            "assert assistant_from_settings(Settings()) is None; "
             "print(sorted(m for m in ('instructor', 'openai', 'tenacity', 'jinja2') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"

@@ -37,9 +37,11 @@ def test_installed_package_finds_prompts_and_schemas(tmp_path: Path, editable: b
     # --no-deps: the point is where the files land, not the dependency set (already tested)
     subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", *target], check=True,
                    capture_output=True, timeout=600)
-    probe = ("from extractor.resources import resource_dir; "
+    probe = ("from extractor.resources import resource_dir; from importlib.resources import files; "
              "p = resource_dir('prompts'); s = resource_dir('schemas'); "
-             "assert any(p.iterdir()), p; assert (s / 'report.schema.json').exists(), s; print(p, s)")
+             "assert any(p.iterdir()), p; assert (s / 'report.schema.json').exists(), s; "
+             "r = files('extractor.review'); assert (r / 'templates').is_dir() and (r / 'static').is_dir(), r; "
+             "print(p, s)")
     out = subprocess.run([str(py), "-c", probe], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert out.returncode == 0, out.stderr
     located = out.stdout.strip()

@@ -86,7 +86,8 @@ class RapidOcrEngine:
 
     name = "rapidocr-onnxruntime (PP-OCRv4)"
 
-    def __init__(self, threads: int | None = None, text_score: float = 0.3, rec_width: int = 96) -> None:
+    def __init__(self, threads: int | None = None, text_score: float = 0.3, box_thresh: float = 0.3,
+                 rec_width: int = 96) -> None:
         if importlib.util.find_spec("rapidocr_onnxruntime") is None:
             raise errors.DependencyMissing(
                 "OCR is needed for scanned pages and images, but rapidocr-onnxruntime is not installed: "
@@ -94,6 +95,8 @@ class RapidOcrEngine:
         # more ONNX threads than cores only adds contention (measured: 3x slower on 2 cores)
         self._threads = max(1, min(threads or 2, os.cpu_count() or 1))
         self._text_score = text_score  # low on purpose: weak readings are kept and flagged, not dropped
+        # the default 0.5 loses lone narrow digits ("1" alone in a cell), which would read as blanks
+        self._box_thresh = box_thresh
         self._rec_width = rec_width
         self._model: Any = None
         self._lock = threading.Lock()
@@ -105,7 +108,9 @@ class RapidOcrEngine:
         if image is None:
             raise errors.CorruptInput("a page image could not be decoded for OCR")
         try:
-            result, _ = self._load()(image, use_cls=False, return_word_box=True, text_score=self._text_score)
+            # per-call options reset every detector option not given, so all of them are given
+            result, _ = self._load()(image, use_cls=False, return_word_box=True, text_score=self._text_score,
+                                     box_thresh=self._box_thresh, unclip_ratio=1.6)
         except (RuntimeError, ValueError, cv2.error) as exc:
             raise errors.CorruptInput(f"OCR failed on a page image: {exc}") from None
         return _words(result or [], 72.0 / dpi)

@@ -77,8 +77,8 @@ def template_env() -> jinja2.Environment:
 class SecurityHeaders:
     """Adds the CSP and friends to every response (pure ASGI: no body buffering)."""
 
-    HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
-               (b"referrer-policy", b"no-referrer"), (b"x-frame-options", b"DENY")]
+    HEADERS = ((b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
+               (b"referrer-policy", b"no-referrer"), (b"x-frame-options", b"DENY"))
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -87,7 +87,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + self.HEADERS
+                message["headers"] = [*message["headers"], *self.HEADERS]
             await send(message)
 
         await self.app(scope, receive, send_with_headers if scope["type"] == "http" else send)
