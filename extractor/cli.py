@@ -40,7 +40,8 @@ def add_llm_flags(p: argparse.ArgumentParser) -> None:
                    help="default: fallback when an endpoint is configured, off otherwise")
     p.add_argument("--llm-base-url")
     p.add_argument("--llm-model")
-    p.add_argument("--llm-mode", help="instructor mode: JSON_SCHEMA (local servers) or TOOLS (OpenAI)")
+    p.add_argument("--llm-mode", choices=["JSON_SCHEMA", "TOOLS", "JSON", "MD_JSON"],
+                   help="instructor mode: JSON_SCHEMA (local servers) or TOOLS (OpenAI)")
     p.add_argument("--llm-timeout", type=float)
     p.add_argument("--llm-concurrency", type=int)
 

@@ -53,6 +53,6 @@ def extract_document(doc: Document, settings: Settings, assistant: Assistant | N
     result = Result(document=doc.source.path, status="ok", source=doc.source, report=parsed.report)
     if assistant is not None:
         assistant.assist(doc, parsed, result)
-    result.findings = check(parsed.report)
+    result.findings = [*result.findings, *check(parsed.report)]  # the assistant's findings stay
     result.status = status_of(parsed.report, result.findings)
     return result

@@ -27,6 +27,7 @@ import argparse
 import io
 import json
 import random
+import re
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ NATIVE_DIR = ROOT / "evals" / "pdf_native"
 SCANNED_DIR = ROOT / "evals" / "scanned"
 GOLD_SUFFIX = ".gold.json"
 
+_NUMBER_CELL = re.compile(r"^[-+]?[\d０-９][\d０-９,，.．]*(?:[（(].*)?$")
 SCAN_DPI = 150
 MAX_TILT = 1.5  # degrees either way
 TEXT_WIDTH_MM = 160.0  # A4 (210 mm) less 25 mm margins
@@ -156,9 +158,8 @@ def _grid_texts(tbl: etree._Element) -> list[list[tuple[str, int]]]:
 
 
 def _numeric(text: str) -> bool:
-    """A number cell: starts with a digit (ASCII or full-width; str.isdigit accepts both)."""
-    stripped = text.strip()
-    return bool(stripped) and stripped[0].isdigit()
+    """A number cell (ASCII or full-width digits, perhaps a note after): not a label like 1.属于国家秘密."""
+    return bool(_NUMBER_CELL.match(text.strip()))
 
 
 def _write_widths(tbl: etree._Element, widths: list[int]) -> None:

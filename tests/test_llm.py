@@ -556,8 +556,6 @@ def test_html_comment_instruction_never_reaches_the_model(server, tmp_path, slee
     assert flat(result)["values"] == parser_only(path)
 
 
-@pytest.mark.xfail(strict=True, reason="the HTML ingester drops comments without a Document.warning, so the "
-                                       "assistant cannot see that one held an instruction")
 def test_html_comment_instruction_is_reported(server, tmp_path, sleep) -> None:
     path = _commented(tmp_path)
     server.default = compute(obedient)

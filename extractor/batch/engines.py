@@ -85,9 +85,10 @@ class LocalEngine:
                     suspects += list(inflight.values())
                     inflight.clear()
                     stop_pool(pool)
+                    pool = worker_pool(self.workers)
+                    _check_workers_start(pool)
                     for job in suspects:
                         yield _alone(job, task)
-                    pool = worker_pool(self.workers)
             finished = True
         finally:
             if finished:
@@ -104,6 +105,18 @@ def _outcome_of(future: Future[Outcome], job: Job) -> Outcome | None:
         return None
     except Exception as exc:  # the task itself never raises for a document; this is our bug
         return Outcome.crash(job, f"internal error in the batch worker: {type(exc).__name__}: {exc}")
+
+
+def _check_workers_start(pool: ProcessPoolExecutor) -> None:
+    """Tell a hostile document from workers that cannot start at all (which would otherwise fail
+    every document, one slow retry at a time): a fresh pool must run a trivial task."""
+    try:
+        pool.submit(int).result()
+    except BrokenProcessPool:
+        stop_pool(pool)
+        raise EngineUnavailable(
+            "worker processes cannot start. Calling run_batch from a script? Spawned workers import "
+            "the script again: guard its top level with `if __name__ == \"__main__\":`") from None
 
 
 def _alone(job: Job, task: Task) -> Outcome:
@@ -127,7 +140,7 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
 
 def stop_pool(pool: ProcessPoolExecutor) -> None:
     """Stop now: drop queued jobs and end running ones (their results are redone on resume)."""
-    processes = list(getattr(pool, "_processes", {}).values())  # no public way to end busy workers
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public way to end busy workers
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():

@@ -88,8 +88,11 @@ def run_batch(
             due = {job.key for job in jobs}
             summary.skipped = sum(1 for item in plan if item.key not in due)
             task = functools.partial(run_job, settings=settings, out_dir=str(out), extract_fn=extract_fn)
-            _execute(runner, jobs, task, manifest, out, summary,
-                     Progress(len(jobs), summary.skipped, progress, clock), store, enqueue)
+            try:
+                _execute(runner, jobs, task, manifest, out, summary,
+                         Progress(len(jobs), summary.skipped, progress, clock), store, enqueue)
+            except EngineUnavailable as exc:  # finished results stay journaled for the next run
+                raise BatchError(str(exc)) from None
             _finish(plan, out, summary)
         except KeyboardInterrupt:
             summary.interrupted = True

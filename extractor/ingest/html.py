@@ -55,7 +55,7 @@ def read_html(data: bytes, source: Source, settings: Settings) -> Document:
     source = source.model_copy(update={"encoding": encoding})
     page = _parse(text)
     title = _page_title(page)
-    warnings: list[str] = []
+    warnings: list[str] = _comment_warnings(text)
     _remove_invisible(page, warnings)
     body = page.find("body")
     root = _content_root(page if body is None else body)
@@ -65,6 +65,21 @@ def read_html(data: bytes, source: Source, settings: Settings) -> Document:
         blocks.insert(0, title)
         _renumber_tables(blocks)
     return Document(source=source, blocks=blocks, warnings=warnings)
+
+
+_COMMENT = re.compile(r"<!--(.*?)-->", re.S)
+_WORDS = re.compile(r"[\u4e00-\u9fff]{4,}|[A-Za-z]{3,}(?:\s+[A-Za-z]{3,}){3,}")
+
+
+def _comment_warnings(text: str) -> list[str]:
+    """Comments are not read, but one that holds sentences is worth a warning: text a reader never
+    sees is where instructions to a language model hide (the LLM assistant checks these)."""
+    out = []
+    for m in _COMMENT.finditer(text):
+        body = " ".join(m.group(1).split())
+        if _WORDS.search(body):
+            out.append(f"an HTML comment held text that was not read: {body[:200]!r}")
+    return out
 
 
 def _renumber_tables(blocks: list[Block]) -> None:

@@ -48,8 +48,13 @@ def parse(doc: Document) -> Parsed:
         where = flow.where(*org_year[2])
         report.values["meta.org_name"] = Value(key="meta.org_name", value=org_year[0], raw=org_year[0], where=[where])
         report.values["meta.year"] = Value(key="meta.year", value=org_year[1], raw=str(org_year[1]), where=[where])
-    elif year is not None:
-        report.values["meta.year"] = Value(key="meta.year", value=year, raw=str(year), confidence=0.7, flags=["low_confidence"])
+    else:
+        unsettled.append("meta.org_name")
+        if year is not None:
+            report.values["meta.year"] = Value(key="meta.year", value=year, raw=str(year), confidence=0.7,
+                                               flags=["low_confidence"])
+        else:
+            unsettled.append("meta.year")
 
     t3 = read_table3(_records(flow, _region(spans, "s3", flow)), year)
     t2_region = _region(spans, "s2", flow)
@@ -63,6 +68,8 @@ def parse(doc: Document) -> Parsed:
     report.template = Template(table2=t2.version if t2 else None, table3=t3.version if t3 else None)
     if t3:
         _put_solution(report, t3.solution, placed=t3.placed_by_order)
+        if _doubtful(t3.solution) or t3.placed_by_order:
+            unsettled.append("table3")  # read, but a second reader (the LLM) may settle it
         if t3.placed_by_order:
             report.notes.append("rows placed by template order (labels lost): " + ", ".join(t3.placed_by_order))
         report.notes += t3.notes
@@ -70,10 +77,14 @@ def parse(doc: Document) -> Parsed:
         unsettled.append("table3")
     if t4:
         _put_solution(report, t4, placed=[])
+        if _doubtful(t4):
+            unsettled.append("table4")
     else:
         unsettled.append("table4")
     if t2:
         _put_table2(report, t2)
+        if any(c.candidates for c in t2.cells.values()) or t2.missing:
+            unsettled.append("table2")
     else:
         unsettled.append("table2")
     _put_prose(report, flow, spans, unsettled)
@@ -89,6 +100,10 @@ def _mark_not_found(report: Report, year: int | None) -> None:
     for key in keys:
         if key not in report.values:
             report.values[key] = Value(key=key, value=None, method="default", confidence=0.0, flags=["not_found"])
+
+
+def _doubtful(sol: Solution) -> bool:
+    return bool(sol.violations or sol.free or sol.alternatives or sol.exhausted)
 
 
 def _looks_like_report(text: str, spans: dict[str, SectionSpan]) -> bool:
