@@ -3,7 +3,8 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: samples test install dev clean
+.PHONY: samples test install clean live-llm
+PORT ?= 8089
 
 $(BIN)/extractor: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -22,6 +23,10 @@ samples: install
 test: install
 	$(BIN)/extractor eval evals/samples evals/synthetic evals/real --out runs/ci
 	$(BIN)/python -m pytest -q
+
+# Live LLM check, not in CI: a local llama.cpp server with Gemma 3 270M, `--llm always` on the samples.
+live-llm: install
+	PY=$(BIN)/python scripts/live_llm.sh $(PORT)
 
 clean:
 	rm -rf $(VENV) out build dist
