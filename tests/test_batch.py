@@ -172,6 +172,17 @@ def test_progress_line_has_counts_rate_and_eta() -> None:
     assert "4/10 (40%)" in line and "2.0 docs/s" in line and "ETA 0:03" in line and "3 already done" in line
     assert stream.getvalue().count("\n") == 2  # drawn once a second into a non-terminal
 
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    live = Progress(total=2, stream=screen, clock=lambda: now[0])
+    now[0] += 1
+    live.advance("failed")
+    live.close()
+    assert screen.getvalue().startswith("\r") and screen.getvalue().endswith("\n"), "redrawn in place"
+
 
 # ---- kill -9 and Ctrl-C ----------------------------------------------------------------------
 

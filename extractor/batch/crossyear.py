@@ -34,7 +34,7 @@ from ..template import COLUMNS
 IN_FORCE_ROWS = ("active.rules", "active.normative_docs")
 ITEM_ROWS_2019 = ("active2019.licensing", "active2019.other_services", "active2019.penalty",
                   "active2019.coercion", "active2019.admin_fees")
-_DROP = set(" \t\r\n\u3000·・,，、.。:：;；\"'“”‘’()（）[]【】〔〕《》<>-—_")
+_DROP = frozenset(" \t\r\n\u3000·・,，、.。:：;；\"'“”‘’()（）[]【】〔〕《》<>-—_")
 READABLE = ("ok", "needs_review")
 # Several differing reports for one body and year are already a warning (same_year_twice); comparing
 # every version with every version of the year before would grow quadratically and bury the batch in
@@ -191,7 +191,8 @@ def items_2019(body: str, previous: Doc, current: Doc) -> list[CrossFinding]:
         out.append(_pair_finding(
             "cross_year_items", "warning", body, previous, current, (f"{row}.prev_items", f"{row}.change"),
             now, expected,
-            f"{body}: 上一年项目数量 {current.year} = {now}, expected {before} + {change} ({previous.year}) = {expected}"))
+            f"{body}: 上一年项目数量 {current.year} = {now}, "
+            f"expected {before} + {change} ({previous.year}) = {expected}"))
     return out
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +20,6 @@ from ..report import Result
 from ..settings import Settings
 from . import atomic
 from .manifest import Key
-
-log = logging.getLogger(__name__)
 
 ExtractFn = Callable[[str, Settings, "Assistant | None"], Result]
 
@@ -41,7 +38,7 @@ class Outcome:
     crashed: bool = False  # the worker died: no result files were written for this job
 
     @classmethod
-    def crash(cls, job: Job, message: str) -> "Outcome":
+    def crash(cls, job: Job, message: str) -> Outcome:
         return cls(job=job, status="failed", error=message, crashed=True)
 
 
@@ -72,19 +69,9 @@ def load_result(out_dir: Path, key: Key) -> Result:
     return Result.model_validate_json(rich_path(out_dir, key).read_text(encoding="utf-8"))
 
 
-@functools.cache  # one helper per worker process and settings: it may hold an HTTP client
+@functools.cache  # one assistant per worker process and settings: its breaker and cache span the batch
 def assistant_for(settings: Settings) -> Assistant | None:
-    """The LLM helper for these settings, or None when the LLM is off.
+    """The LLM helper for these settings, or None when no endpoint is configured (the default)."""
+    from ..llm.factory import assistant_from_settings
 
-    ``extractor.llm`` is being built separately; this is the one place the batch reaches for it
-    (``extractor.llm.assistant_from_settings(settings)``). Until it exists the batch runs parser-only
-    and says so once per worker.
-    """
-    if not settings.llm_enabled:
-        return None
-    try:
-        from ..llm import assistant_from_settings  # type: ignore[import-not-found]
-    except ImportError:
-        log.warning("an LLM is configured but extractor.llm is not available: running parser-only")
-        return None
     return assistant_from_settings(settings)

@@ -59,14 +59,14 @@ class Entry:
 
 
 def run_versions(settings: Settings) -> dict[str, str]:
-    """The versions a run with these settings stamps on its results (the second half of a key).
-
-    Prompts and model count only when the LLM is on: a parser-only result does not depend on them.
-    """
+    """What a run's results depend on besides the document (the second half of a key): the
+    extractor version, and with the LLM on, the model, the prompt templates and how the LLM is used.
+    A parser-only result does not depend on the LLM settings, so they do not count then."""
     versions = {"extractor": __version__}
     if settings.llm_enabled:
         versions["model"] = str(settings.llm_model)
         versions["prompts"] = _prompts_digest()
+        versions["llm"] = f"{settings.llm_use}/{settings.llm_mode}"  # --llm always ≠ fallback
     return versions
 
 
@@ -118,7 +118,7 @@ class Manifest:
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> "Manifest":
+    def __enter__(self) -> Manifest:
         return self
 
     def __exit__(self, *exc: object) -> None:

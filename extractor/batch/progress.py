@@ -9,9 +9,10 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
+from types import MappingProxyType
 from typing import TextIO
 
-SHORT = {"ok": "ok", "needs_review": "review", "not_a_report": "not-report", "failed": "failed"}
+SHORT = MappingProxyType({"ok": "ok", "needs_review": "review", "not_a_report": "not-report", "failed": "failed"})
 
 
 class Progress:

@@ -40,6 +40,7 @@ from .progress import Progress
 from .summary import STATUSES, BatchSummary, Problem, review_reasons
 
 Enqueue = Callable[[Any, Result], None]
+STDERR = "stderr"  # progress default, looked up at call time (tests and callers may swap sys.stderr)
 
 
 class BatchError(Exception):
@@ -65,7 +66,7 @@ def run_batch(
     workers: int = 2,
     engine: str | Engine = "local",
     store: Any = None,
-    progress: TextIO | None = sys.stderr,
+    progress: TextIO | str | None = STDERR,
     *,
     extract_fn: ExtractFn = extract,
     enqueue: Enqueue = review_bridge.enqueue,
@@ -85,12 +86,11 @@ def run_batch(
         try:
             plan = _plan(found.files, settings)
             jobs = _due(plan, manifest, out)
-            due = {job.key for job in jobs}
-            summary.skipped = sum(1 for item in plan if item.key not in due)
+            summary.skipped = _skipped(plan, jobs)
             task = functools.partial(run_job, settings=settings, out_dir=str(out), extract_fn=extract_fn)
             try:
                 _execute(runner, jobs, task, manifest, out, summary,
-                         Progress(len(jobs), summary.skipped, progress, clock), store, enqueue)
+                         Progress(len(jobs), summary.skipped, _stream(progress), clock), store, enqueue)
             except EngineUnavailable as exc:  # finished results stay journaled for the next run
                 raise BatchError(str(exc)) from None
             _finish(plan, out, summary)
@@ -100,6 +100,10 @@ def run_batch(
     if not summary.interrupted:
         atomic.write_text(out / "summary.json", summary.to_json_text())
     return summary
+
+
+def _stream(progress: TextIO | str | None) -> TextIO | None:
+    return sys.stderr if progress == STDERR else progress  # type: ignore[return-value]
 
 
 def _engine(engine: str | Engine, workers: int) -> Engine:
@@ -124,6 +128,11 @@ def _due(plan: Sequence[Planned], manifest: Manifest, out: Path) -> list[Job]:
         if item.key not in done and item.key not in jobs:
             jobs[item.key] = Job(key=item.key, document=item.document)
     return list(jobs.values())
+
+
+def _skipped(plan: Sequence[Planned], jobs: Sequence[Job]) -> int:
+    due = {job.key for job in jobs}
+    return sum(1 for item in plan if item.key not in due)
 
 
 def _execute(runner: Engine, jobs: list[Job], task: Callable[[Job], Outcome], manifest: Manifest, out: Path,
@@ -160,7 +169,7 @@ def _finish(plan: Sequence[Planned], out: Path, summary: BatchSummary) -> None:
     paths = outputs.write_all(rows, out)
     atomic.write_bytes(out / "index.jsonl", _index_bytes(plan))
     cross = cross_checks([Doc(i.document, i.key.sha256, r["status"], r.get("values") or {})
-                          for i, r in zip(plan, rows)])
+                          for i, r in zip(plan, rows, strict=True)])
     cross_json = cross.to_json()
     atomic.write_text(out / "cross_checks.json", json.dumps(cross_json, ensure_ascii=False, indent=1) + "\n")
     counts = Counter(r["status"] for r in rows)

@@ -109,16 +109,17 @@ def create_app(settings: Settings, store_dir: Path, token: str, max_upload_bytes
     return app
 
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorOut, "description": "missing or wrong API token"},
-    404: {"model": ErrorOut, "description": "no document with this id"},
-}
+_ERROR_TEXT = ((400, "empty upload"), (401, "missing or wrong API token"), (404, "no document with this id"),
+               (409, "still being extracted"), (413, "upload too large"), (415, "not a supported document format"))
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these error codes (all share the ErrorOut shape)."""
+    return {code: {"model": ErrorOut, "description": text} for code, text in _ERROR_TEXT if code in codes}
 
 
 def _routes(app: FastAPI, store: UploadStore, extractions: Extractions, max_upload_bytes: int) -> None:
-    @app.post("/documents", status_code=202, response_model=Accepted, responses={
-        **_ERRORS, 413: {"model": ErrorOut, "description": "upload too large"},
-        415: {"model": ErrorOut, "description": "not a supported document format"}})
+    @app.post("/documents", status_code=202, response_model=Accepted, responses=_errors(400, 401, 413, 415))
     async def upload(file: UploadFile = File(..., description="the report: PDF, DOCX, HTML, Markdown or text")):
         data = await file.read()
         filename = file.filename or "upload"
@@ -137,7 +138,8 @@ def _routes(app: FastAPI, store: UploadStore, extractions: Extractions, max_uplo
         return Accepted(id=doc_id, status=_status(store, doc_id), filename=meta.get("filename", filename),
                         format=meta.get("format", fmt))
 
-    @app.get("/documents/{doc_id}", response_model=DocumentOut, response_model_exclude_none=True, responses=_ERRORS)
+    @app.get("/documents/{doc_id}", response_model=DocumentOut, response_model_exclude_none=True,
+             responses=_errors(401, 404))
     async def get_document(doc_id: str):
         meta = store.meta(doc_id)
         if meta is None:
@@ -148,8 +150,7 @@ def _routes(app: FastAPI, store: UploadStore, extractions: Extractions, max_uplo
                            result_status=result["status"] if result else None,
                            result=Result.model_validate(result) if result else None)
 
-    @app.get("/documents/{doc_id}/flat", responses={
-        **_ERRORS, 409: {"model": ErrorOut, "description": "still being extracted"}})
+    @app.get("/documents/{doc_id}/flat", responses=_errors(401, 404, 409))
     async def get_flat(doc_id: str) -> dict[str, Any]:
         if store.meta(doc_id) is None:
             return _not_found(doc_id)  # type: ignore[return-value]
@@ -158,7 +159,7 @@ def _routes(app: FastAPI, store: UploadStore, extractions: Extractions, max_uplo
             return error_response(409, "pending", "still being extracted: poll GET /documents/{id}")  # type: ignore[return-value]
         return flat(Result.model_validate(result))
 
-    @app.get("/documents", response_model=DocumentList, response_model_exclude_none=True, responses=_ERRORS)
+    @app.get("/documents", response_model=DocumentList, response_model_exclude_none=True, responses=_errors(401))
     async def list_documents(
         status: ListStatus | None = Query(None, description="pending, done, or a result status"),
         org: str | None = Query(None, description="part of the reporting body's name"),

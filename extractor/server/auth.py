@@ -13,7 +13,7 @@ import hmac
 
 from .errors import send_error
 
-CHALLENGES = [(b"www-authenticate", b'Bearer realm="extractor"'), (b"www-authenticate", b'Basic realm="extractor"')]
+CHALLENGES = ((b"www-authenticate", b'Bearer realm="extractor"'), (b"www-authenticate", b'Basic realm="extractor"'))
 
 
 class TokenAuth:

@@ -9,7 +9,7 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
 
 
 async def send_error(send, status: int, code: str, message: str,  # type: ignore[no-untyped-def]
-                     headers: list[tuple[bytes, bytes]] = ()) -> None:
+                     headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
     """The same error from plain ASGI middleware (which has no Response machinery of its own)."""
     response = error_response(status, code, message)
     raw = [(k, v) for k, v in response.raw_headers] + list(headers)

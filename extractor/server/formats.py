@@ -7,14 +7,15 @@ text; anything else (executables, archives, random bytes) is refused with 415 be
 from __future__ import annotations
 
 import importlib.util
+from types import MappingProxyType
 
 from .. import errors
 from ..ingest import TEXT_FORMATS, sniff
 from ..ingest.encoding import decode
 
 # readers that always ship; the others (legacy office, images) are optional modules
-CORE_FORMATS = {"text", "markdown", "html", "docx", "pdf"}
-OPTIONAL_READERS = {"ole": "office", "rtf": "office", "odt": "office", "image": "image"}
+CORE_FORMATS = frozenset({"text", "markdown", "html", "docx", "pdf"})
+OPTIONAL_READERS = MappingProxyType({"ole": "office", "rtf": "office", "odt": "office", "image": "image"})
 # magic numbers of things that are never documents, refused with a precise message
 NOT_DOCUMENTS = ((b"MZ", "a Windows executable"), (b"\x7fELF", "an executable"), (b"\x1f\x8b", "a gzip archive"),
                  (b"7z\xbc\xaf", "a 7-Zip archive"), (b"Rar!", "a RAR archive"))

@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from ..batch import atomic
@@ -23,8 +24,8 @@ from ..report import Result
 
 _ID = re.compile(r"^[0-9a-f]{64}$")
 _SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
-DEFAULT_SUFFIX = {"pdf": ".pdf", "docx": ".docx", "html": ".html", "markdown": ".md", "text": ".txt",
-                  "ole": ".doc", "rtf": ".rtf", "odt": ".odt", "image": ".img"}
+DEFAULT_SUFFIX = MappingProxyType({"pdf": ".pdf", "docx": ".docx", "html": ".html", "markdown": ".md", "text": ".txt",
+                  "ole": ".doc", "rtf": ".rtf", "odt": ".odt", "image": ".img"})
 
 
 def valid_id(doc_id: str) -> bool:
