@@ -17,7 +17,7 @@ LOW_CONFIDENCE = 0.6
 
 def check(report: Report) -> list[Finding]:
     findings: list[Finding] = []
-    values = {k: v.value for k, v in report.values.items()}
+    values = {k: v.value if isinstance(v.value, int) else None for k, v in report.values.items()}
     equations: list[Equation] = []
     if report.template.table3:
         equations += table3_equations(report.template.table3)
@@ -36,9 +36,8 @@ def check(report: Report) -> list[Finding]:
     return findings
 
 
-def _identity(eq: Equation, values: dict) -> list[Finding]:
-    numeric = {k: v if isinstance(v, int) else None for k, v in values.items()}
-    lr = evaluate(eq, numeric)
+def _identity(eq: Equation, values: dict[str, int | None]) -> list[Finding]:
+    lr = evaluate(eq, values)
     if lr is None or lr[0] == lr[1]:
         return []
     left, right = lr

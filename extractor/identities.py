@@ -6,8 +6,9 @@ checker (to report every identity that fails). Keeping them in one place keeps t
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache, cached_property
 
 from .template import APPEAL_BLOCKS, APPLICANT_COLUMNS, COLUMNS, outcome_row_keys, request_key, table3_rows
 
@@ -23,11 +24,20 @@ class Equation:
     def cells(self) -> tuple[str, ...]:
         return self.lhs + self.rhs
 
+    @cached_property
+    def signed(self) -> tuple[tuple[str, int], ...]:
+        return tuple((k, 1) for k in self.lhs) + tuple((k, -1) for k in self.rhs)
+
     def terms(self) -> list[tuple[str, int]]:
-        return [(k, 1) for k in self.lhs] + [(k, -1) for k in self.rhs]
+        return list(self.signed)
 
 
-def table3_equations(version: str) -> list[Equation]:
+@cache
+def table3_equations(version: str) -> tuple[Equation, ...]:
+    return tuple(_table3_equations(version))
+
+
+def _table3_equations(version: str) -> list[Equation]:
     eqs: list[Equation] = []
     for row in table3_rows(version):
         eqs.append(Equation("row_sum", f"row {row.key}", (request_key(row.key, "total"),),
@@ -42,12 +52,13 @@ def table3_equations(version: str) -> list[Equation]:
     return eqs
 
 
-def appeal_equations() -> list[Equation]:
-    return [
+@cache
+def appeal_equations() -> tuple[Equation, ...]:
+    return tuple(
         Equation("appeal_sum", f"block {b}", (f"appeals.{b}.total",),
                  tuple(f"appeals.{b}.{o}" for o in ("upheld", "corrected", "other", "pending")))
         for b in APPEAL_BLOCKS
-    ]
+    )
 
 
 def evaluate(eq: Equation, values: Mapping[str, int | None]) -> tuple[int, int] | None:
@@ -73,7 +84,7 @@ class Propagation:
     contradictions: list[Equation]  # identities that would need a negative cell
 
 
-def propagate(values: Mapping[str, int | None], unknown: set[str], eqs: list[Equation]) -> Propagation:
+def propagate(values: Mapping[str, int | None], unknown: set[str], eqs: Sequence[Equation]) -> Propagation:
     """Fix unknown cells from the identities, never touching known ones.
 
     Two moves, repeated to a fixpoint: an equation with one unknown solves it; an equation whose
@@ -88,7 +99,7 @@ def propagate(values: Mapping[str, int | None], unknown: set[str], eqs: list[Equ
     while progress and open_unknown:
         progress = False
         for eq in eqs:
-            terms = eq.terms()
+            terms = eq.signed
             unk = [(k, s) for k, s in terms if k in open_unknown]
             if not unk:
                 continue

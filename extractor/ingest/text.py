@@ -28,7 +28,11 @@ def blocks_from_lines(lines: list[str], first_line: int = 1) -> list:
     def flush() -> None:
         if table_rows:
             first, last = table_rows[0][0].where.line, table_rows[-1][0].where.line
-            blocks.append(TableBlock(rows=list(table_rows), where=Where(line=first, line_end=last)))
+            index = len(blocks)
+            for row in table_rows:
+                for cell in row:
+                    cell.where.table = index
+            blocks.append(TableBlock(rows=list(table_rows), where=Where(line=first, line_end=last, table=index)))
             table_rows.clear()
 
     for number, line in enumerate(lines, start=first_line):

@@ -8,6 +8,7 @@ more than one choice fits (those cells are flagged with the candidates, never si
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..document import Where
@@ -47,7 +48,7 @@ class Solution:
     exhausted: bool = False  # too many combinations to try them all
 
 
-def solve(rows: dict[str, list[Reading]], equations: list[Equation]) -> Solution:
+def solve(rows: dict[str, list[Reading]], equations: Sequence[Equation]) -> Solution:
     names = list(rows)
     choices = [rows[n] if rows[n] else [Reading({})] for n in names]
     variable = [i for i, c in enumerate(choices) if len(c) > 1]
@@ -86,7 +87,7 @@ def solve(rows: dict[str, list[Reading]], equations: list[Equation]) -> Solution
     return best
 
 
-def _descend(choices: list[list[Reading]], variable: list[int], equations: list[Equation]) -> tuple[int, ...]:
+def _descend(choices: list[list[Reading]], variable: list[int], equations: Sequence[Equation]) -> tuple[int, ...]:
     """Too many combinations to try: improve one row at a time from the plainest readings. The
     result is a best effort; the caller flags every glued cell as unsettled."""
     combo = [0] * len(choices)
@@ -112,7 +113,7 @@ def _descend(choices: list[list[Reading]], variable: list[int], equations: list[
     return tuple(combo)
 
 
-def _evaluate(cells: dict[str, CellRead], equations: list[Equation]) -> Solution:
+def _evaluate(cells: dict[str, CellRead], equations: Sequence[Equation]) -> Solution:
     values: dict[str, int | None] = {k: c.value for k, c in cells.items()}
     unknown = {k for k, c in cells.items() if c.value is None}
     prop = propagate(values, unknown, equations)
