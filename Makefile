@@ -9,7 +9,7 @@ PORT ?= 8089
 $(BIN)/extractor: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,ray]'
 	touch $(BIN)/extractor
 
 install: $(BIN)/extractor
