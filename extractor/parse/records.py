@@ -21,7 +21,6 @@ class Record:
     label: str = ""
     label_where: Where | None = None
     slots: list[Piece] = field(default_factory=list)
-    same_row: bool = False  # the label and at least two slots share one source row
     labeled: bool = True
 
     @property
@@ -59,7 +58,6 @@ def build_records(items: list[Piece]) -> list[Record]:
             close()
             current = Record(labeled=False)
             current.slots = _slots_after_first_number(row)
-            current.same_row = True
             close()
             continue
         if not texts:
@@ -69,7 +67,6 @@ def build_records(items: list[Piece]) -> list[Record]:
                 elif current.numbers and any(p.kind == "blank" for p in row):
                     current.slots.append(next(p for p in row if p.kind == "blank"))  # an empty value cell
             continue
-        in_row_slots = 0
         for p in row:
             if p.kind == "text":
                 if not squash(p.text):
@@ -82,9 +79,6 @@ def build_records(items: list[Piece]) -> list[Record]:
             elif current is not None:
                 if p.kind == "num" or current.numbers:
                     current.slots.append(p)
-                    in_row_slots += 1
-        if current is not None and in_row_slots >= 2:
-            current.same_row = True
     close()
     return records
 

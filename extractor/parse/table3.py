@@ -111,9 +111,9 @@ def _split_multi_row_records(records: list[Record]) -> list[Record]:
     for rec in records:
         n = len(rec.slots)
         if n >= 2 * width and n % width == 0 and not any(s.glued for s in rec.slots):
-            out.append(Record(rec.label, rec.label_where, rec.slots[:width], rec.same_row, rec.labeled))
+            out.append(Record(rec.label, rec.label_where, rec.slots[:width], rec.labeled))
             for i in range(width, n, width):
-                out.append(Record(slots=rec.slots[i:i + width], same_row=True, labeled=False))
+                out.append(Record(slots=rec.slots[i:i + width], labeled=False))
         else:
             out.append(rec)
     return out
