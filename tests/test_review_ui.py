@@ -41,7 +41,7 @@ class Fixture:
                                                                                  sample_000, url)
 
 
-def _write_variants(folder: Path) -> tuple[Path, Path]:
+def write_variants(folder: Path) -> tuple[Path, Path]:
     text = SAMPLE_001.read_text(encoding="utf-8")
     misprinted = folder / "001_misprinted.txt"
     misprinted.write_text(text.replace("(一) 予以公开\t5\t", "(一) 予以公开\t6\t", 1), encoding="utf-8")
@@ -55,7 +55,7 @@ def _write_variants(folder: Path) -> tuple[Path, Path]:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fixture]:
     folder = tmp_path_factory.mktemp("review_ui")
     store = SQLiteStore(folder / "review.sqlite")
-    misprinted_path, hostile_path = _write_variants(folder)
+    misprinted_path, hostile_path = write_variants(folder)
     misprinted, _ = queue.enqueue(store, extract(misprinted_path, Settings()))
     result = extract(hostile_path, Settings())
     result.report.values["meta.org_name"].value = PAYLOAD + "县人民政府"  # as if a reader had kept the markup

@@ -5,6 +5,10 @@ enters a template as a variable (never as template source, never through ``|safe
 script writes document text with ``textContent``; a Content-Security-Policy allows only our own
 script and styles, so injected markup could not run even if it slipped through. Every write needs
 a signed-in reviewer (session cookie or API token) and, for cookie sessions, the CSRF token.
+
+The app may be mounted under a prefix (the HTTP service serves it at /review): every URL it produces,
+in pages, in the script and in redirects, starts with the request's ``root_path`` (``_base``), so
+nothing escapes the mount. Served on its own the prefix is empty and the URLs are root-absolute.
 """
 from __future__ import annotations
 
@@ -103,27 +107,30 @@ class ReviewUI:
     # ---- sign-in ------------------------------------------------------------------------------
 
     async def login_form(self, request: Request) -> Response:
-        return self._page(request, "login.html", {"error": None, "next": _safe_next(request.query_params.get("next"))})
+        next_url = _safe_next(request.query_params.get("next"), _base(request))
+        return self._page(request, "login.html", {"error": None, "next": next_url})
 
     async def login(self, request: Request) -> Response:
         form = await request.form()
+        base = _base(request)
         if not _csrf_ok(request, str(form.get("csrf", ""))):
             return self._page(request, "login.html", {"error": "Your sign-in form expired; try again.",
-                                                      "next": "/"}, status=403)
+                                                      "next": _safe_next(None, base)}, status=403)
         username, password = str(form.get("username", "")), str(form.get("password", ""))
+        next_url = _safe_next(str(form.get("next", "")), base)
         stored = await run_in_threadpool(self.store.password_hash, username)
         if not await run_in_threadpool(verify_password, password, stored):
             return self._page(request, "login.html", {"error": "Unknown user name or wrong password.",
-                                                      "next": _safe_next(str(form.get("next", "/")))}, status=401)
+                                                      "next": next_url}, status=401)
         request.session.clear()  # a fresh session on sign-in: no fixation
         request.session.update({"user": username, "csrf": secrets.token_urlsafe(32)})
-        return RedirectResponse(_safe_next(str(form.get("next", "/"))), status_code=303)
+        return RedirectResponse(next_url, status_code=303)
 
     async def logout(self, request: Request) -> Response:
         form = await request.form()
         if _csrf_ok(request, str(form.get("csrf", ""))):
             request.session.clear()
-        return RedirectResponse("/login", status_code=303)
+        return RedirectResponse(f"{_base(request)}/login", status_code=303)
 
     # ---- pages --------------------------------------------------------------------------------
 
@@ -265,7 +272,7 @@ class ReviewUI:
         return user if isinstance(user, str) else None
 
     def _page(self, request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-        context = {"csrf": _csrf_token(request), "user": None, **context}
+        context = {"csrf": _csrf_token(request), "user": None, "base": _base(request), **context}
         return self.templates.TemplateResponse(request, name, context, status_code=status)
 
 
@@ -291,15 +298,24 @@ def _bearer(request: Request) -> str | None:
     return token.strip() or None
 
 
+def _base(request: Request) -> str:
+    """The prefix the app is mounted under ("" when served on its own); every URL we produce starts
+    with it. A Mount (or uvicorn's --root-path) sets ``root_path``."""
+    return str(request.scope.get("root_path", "")).rstrip("/")
+
+
 def _to_login(request: Request) -> Response:
+    # request.url.path is the full path, prefix included, so it is a valid ``next`` as it stands
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    return RedirectResponse(f"{_base(request)}/login?next={quote(target, safe='')}", status_code=303)
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths: an open redirect after sign-in is a phishing aid."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
+def _safe_next(target: str | None, base: str) -> str:
+    """Only paths inside this app (under ``base``), else the queue: an open redirect after sign-in
+    is a phishing aid, and a path elsewhere on the host is not ours to send a reviewer to."""
+    home = f"{base}/"
+    if not target or not target.startswith(home) or target.startswith("//") or "\\" in target:
+        return home
     return target
 
 

@@ -6,7 +6,8 @@
     GET  /documents?status=&org=&year=&limit=&offset=
     /review                         the review UI, when the review package is installed
 
-Every request needs the API token (``auth``). Errors are JSON ``{"error", "message"}``: 401 without
+Every request needs the API token (``auth``), except under /review: the review UI signs reviewers in
+itself (see ``create_app``). Errors are JSON ``{"error", "message"}``: 401 without
 the token, 413 over the size limit, 415 for bytes that are not a supported document, 404 for an
 unknown id, 409 for a result asked before it exists.
 """
@@ -39,6 +40,7 @@ from .worker import ExecutorFactory, Extractions, process_pool
 
 log = logging.getLogger(__name__)
 DEFAULT_MAX_UPLOAD = 50 * MB
+REVIEW_PATH = "/review"
 ListStatus = Literal["pending", "done", "ok", "needs_review", "not_a_report", "failed"]
 
 
@@ -102,10 +104,14 @@ def create_app(settings: Settings, store_dir: Path, token: str, max_upload_bytes
                               "values. Every request needs `Authorization: Bearer <token>`.",
                   dependencies=[Depends(HTTPBearer(auto_error=False))])  # documents the scheme; auth.py enforces it
     _routes(app, store, extractions, max_upload_bytes)
-    if review_db is not None:
-        mount_review(app, review_db)
+    review_mounted = review_db is not None and mount_review(app, review_db)
     app.add_middleware(BodyLimit, max_bytes=max_upload_bytes)
-    app.add_middleware(TokenAuth, token=token)  # added last: outermost, before anything else runs
+    # The review UI is exempt from the API token: it signs each reviewer in with their own account
+    # (password → session cookie + CSRF token, or a per-reviewer bearer token) and records who made
+    # each correction. Demanding the service token as well would mean handing every reviewer the key
+    # to the whole API, and would collide with a reviewer's own token (one Authorization header).
+    exempt = (REVIEW_PATH,) if review_mounted else ()
+    app.add_middleware(TokenAuth, token=token, exempt=exempt)  # added last: outermost, before anything else runs
     return app
 
 
@@ -217,7 +223,7 @@ def mount_review(app: FastAPI, db: Path) -> bool:
         from ..batch.review import open_store
         from ..review import web  # type: ignore[attr-defined]
 
-        app.mount("/review", web.create_app(open_store(db)))
+        app.mount(REVIEW_PATH, web.create_app(open_store(db)))
     except Exception as exc:  # an optional part: the API works without it, and says why in the log
         log.warning("review UI not mounted: %s", exc)
         return False

@@ -15,8 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     from ..cli import add_llm_flags
 
     p = sub.add_parser("serve", help="run the HTTP service (upload → extract → fetch; OpenAPI docs at /docs)",
-                       description="Serve the extractor over HTTP. Every request needs the API token "
-                                   "(Authorization: Bearer <token>).")
+                       description="Serve the extractor over HTTP. Every API request needs the API token "
+                                   "(Authorization: Bearer <token>); the review UI under /review signs "
+                                   "reviewers in with their own accounts.")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--token", help=f"the API token (prefer the {TOKEN_ENV} environment variable: "

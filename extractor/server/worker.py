@@ -37,7 +37,7 @@ def extract_upload(root: str, doc_id: str, settings: Settings, review_db: str | 
     result = extract(source, settings, assistant_for(settings))
     result.document = str(meta.get("filename") or doc_id)
     if result.source is not None:  # the client named the file; where the service keeps it is its own business
-        result.source = result.source.model_copy(update={"path": result.document})
+        result.source = result.source.model_copy(update={"path": result.document, "name": Path(result.document).name})
     if review_db and review_bridge.wants_review(result.status):
         _enqueue(Path(review_db), result, source)  # first: once a client sees "done", it is queued too
     store.write_result(doc_id, result)

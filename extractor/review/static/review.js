@@ -7,6 +7,8 @@
   if (!dataNode) return;
   const data = JSON.parse(dataNode.textContent);
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  // The prefix the app is mounted under ("" when served on its own): every URL below starts with it.
+  const base = document.body.dataset.base;
   const textKeys = new Set(data.textKeys);
   const equationRules = new Set(data.equationRules);
   const cells = Array.from(document.querySelectorAll("td.cell[data-key]"));
@@ -172,7 +174,7 @@
       document.getElementById("page-select").value = String(where.page);
       document.getElementById("page-note").textContent = where.approximate ? "(row of an inferred cell)" : "";
       img.onload = () => scrollToBox(img, where);
-      img.src = "/doc/" + data.document + "/page/" + where.page + ".png?key=" + encodeURIComponent(key);
+      img.src = base + "/doc/" + data.document + "/page/" + where.page + ".png?key=" + encodeURIComponent(key);
     }
   }
 
@@ -266,7 +268,7 @@
     const text = input.value.trim();
     if (parseInput(key, text) === original || (text === "" && original === null)) { cancelEdit(); return; }
     editing.saving = true;
-    const answer = await post("/api/doc/" + data.document + "/correct", {
+    const answer = await post(base + "/api/doc/" + data.document + "/correct", {
       version: data.version, key, value: text,
       reason: document.getElementById("reason").value, note: document.getElementById("note").value,
     });
@@ -316,7 +318,7 @@
     }
     const next = nextAfterCurrent();
     for (const item of items) {
-      const answer = await post("/api/items/" + item.id + "/accept", { note: document.getElementById("note").value });
+      const answer = await post(base + "/api/items/" + item.id + "/accept", { note: document.getElementById("note").value });
       if (!answer.ok) { toast(answer.error, "error"); return; }
     }
     reloadAt(next);
@@ -324,13 +326,13 @@
 
   function sourceError() {
     if (!focused) return;
-    act("/api/doc/" + data.document + "/source-error",
+    act(base + "/api/doc/" + data.document + "/source-error",
       { version: data.version, key: focused.dataset.key, note: document.getElementById("note").value }, nextAfterCurrent());
   }
 
   function skip() {
     if (!focused) return;
-    act("/api/doc/" + data.document + "/skip", { key: focused.dataset.key }, nextAfterCurrent());
+    act(base + "/api/doc/" + data.document + "/skip", { key: focused.dataset.key }, nextAfterCurrent());
   }
 
   const commands = {
@@ -370,7 +372,7 @@
   cells.forEach((td) => td.addEventListener("click", () => { if (!editing || editing.td !== td) focusCell(td); }));
   document.querySelectorAll("[data-command]").forEach((b) => b.addEventListener("click", () => commands[b.dataset.command]()));
   document.querySelectorAll("[data-item-action]").forEach((b) => b.addEventListener("click", () => {
-    const url = "/api/items/" + b.dataset.item + "/" + b.dataset.itemAction;
+    const url = base + "/api/items/" + b.dataset.item + "/" + b.dataset.itemAction;
     act(url, { note: document.getElementById("note").value }, focused ? focused.dataset.key : "");
   }));
   document.querySelectorAll("a.key-link").forEach((a) => a.addEventListener("click", (ev) => {
@@ -382,7 +384,7 @@
   const pageSelect = document.getElementById("page-select");
   if (pageSelect) {
     pageSelect.addEventListener("change", () => {
-      document.getElementById("page-image").src = "/doc/" + data.document + "/page/" + pageSelect.value + ".png";
+      document.getElementById("page-image").src = base + "/doc/" + data.document + "/page/" + pageSelect.value + ".png";
     });
   }
 
