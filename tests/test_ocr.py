@@ -7,6 +7,7 @@ evals/pdf_native 100% with no silent error.
 from __future__ import annotations
 
 import io
+import sys
 import time
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from extractor.ingest.image import read_image
 from extractor.ingest.ocr import OcrWord
 from extractor.ingest.pdf import read_pdf
 from extractor.pipeline import extract
+from extractor.report import Result
 from extractor.settings import Settings
 
 from .conftest import ROOT, document_of, gold_files, load_gold
@@ -252,6 +254,7 @@ BAD = {  # name → (bytes builder, status, words in the message)
     "300-pages.pdf": ("pages300", "failed", "300 pages"),
     "61-scanned-pages.pdf": ("scanned61", "failed", "need OCR"),
     "corrupt.png": ("png", "failed", "damaged"),
+    "huge.png": ("huge", "failed", "pixel limit"),
 }
 
 
@@ -266,6 +269,12 @@ def _bad(kind: str) -> bytes:
         return b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
     if kind == "png":
         return b"\x89PNG\r\n\x1a\n" + b"\x00broken" * 100
+    if kind == "huge":  # 10000 × 6000 white pixels: a few kB compressed, 60 M pixels decoded
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        Image.new("1", (10000, 6000), 1).save(buffer, "PNG")
+        return buffer.getvalue()
     dot = pymupdf.Pixmap(pymupdf.csGRAY, pymupdf.IRect(0, 0, 8, 8), False).tobytes("png")
     for _ in range(300 if kind == "pages300" else pdf_reader.MAX_OCR_PAGES + 1):
         page = pdf.new_page()
@@ -307,15 +316,15 @@ def test_png_of_a_table_page_is_read_by_the_real_engine(settings) -> None:
 
 
 @pytest.fixture(scope="module")
-def scanned_results() -> dict[str, dict]:
+def scanned_results() -> dict[str, Result]:
     settings = Settings()
-    return {gold.name: flat(extract(document_of(gold), settings)) for gold in gold_files(SCANNED)}
+    return {gold.name: extract(document_of(gold), settings) for gold in gold_files(SCANNED)}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("gold", gold_files(SCANNED), ids=lambda p: p.name)
 def test_scanned_set_no_silent_errors(gold: Path, scanned_results, scorer) -> None:
-    out = scanned_results[gold.name]
+    out = flat(scanned_results[gold.name])
     score = scorer(load_gold(gold), out)
     assert out["status"] in ("ok", "needs_review"), out["error"]
     assert score["silent_errors"] == 0, [w for w in score["wrong"] if w[3] == "SILENT"]
@@ -323,15 +332,14 @@ def test_scanned_set_no_silent_errors(gold: Path, scanned_results, scorer) -> No
 
 @pytest.mark.slow
 def test_scanned_set_accuracy_at_least_99_percent(scanned_results, scorer) -> None:
-    scores = [scorer(load_gold(g), scanned_results[g.name]) for g in gold_files(SCANNED)]
+    scores = [scorer(load_gold(g), flat(scanned_results[g.name])) for g in gold_files(SCANNED)]
     correct, keys = sum(s["correct"] for s in scores), sum(s["keys"] for s in scores)
     assert correct / keys >= 0.99, [w for s in scores for w in s["wrong"]]
 
 
 @pytest.mark.slow
-def test_scanned_values_point_to_ocr_provenance(settings) -> None:
-    gold = gold_files(SCANNED)[0]
-    result = extract(document_of(gold), settings)
+def test_scanned_values_point_to_ocr_provenance(scanned_results) -> None:
+    result = scanned_results[gold_files(SCANNED)[0].name]
     value = result.report.values["requests.new_received.total"]
     (where,) = value.where
     assert where.route == "ocr" and where.page is not None and where.bbox is not None
@@ -353,3 +361,58 @@ def test_native_pdf_set_all_right_no_silent_errors(gold: Path, settings, scorer)
     score = scorer(load_gold(gold), out)
     assert score["silent_errors"] == 0, score["wrong"]
     assert score["accuracy"] == 1.0, score["wrong"]
+
+
+# ---- the repair prototype for the checker --------------------------------------------------------
+def _appeal_values(**changes: int) -> dict[str, int]:
+    values = {f"appeals.review.{k}": v for k, v in
+              {"upheld": 3, "corrected": 6, "other": 0, "pending": 1, "total": 10}.items()}
+    return {**values, **{f"appeals.review.{k}": v for k, v in changes.items()}}
+
+
+def test_one_confused_digit_that_satisfies_every_identity_is_named() -> None:
+    from extractor.identities import appeal_equations
+    from extractor.ingest.ocr_fix import single_substitution_repairs
+
+    values = _appeal_values(corrected=8)  # 6 read as 8
+    identities = [eq for eq in appeal_equations() if "review" in eq.name]
+    assert single_substitution_repairs(values, identities, {"appeals.review.corrected": 0.7}) == [
+        ("appeals.review.corrected", 8, 6)]
+    # read with near certainty: more likely printed wrong than read wrong, so no "repair"
+    assert single_substitution_repairs(values, identities, {"appeals.review.corrected": 0.99},
+                                       max_confidence=0.95) == []
+    # native cells are never suspects, and nothing is suggested when the identities hold
+    assert single_substitution_repairs(values, identities, set()) == []
+    assert single_substitution_repairs(_appeal_values(), identities, set(values)) == []
+
+
+def test_several_repairs_are_all_returned_so_the_checker_can_stay_silent() -> None:
+    from extractor.identities import appeal_equations
+    from extractor.ingest.ocr_fix import single_substitution_repairs
+
+    values = _appeal_values(total=16)  # 总计 10 read as 16, or 其他结果 6 read as 0: both fit
+    identities = [eq for eq in appeal_equations() if "review" in eq.name]
+    repairs = single_substitution_repairs(values, identities, set(values))
+    assert ("appeals.review.total", 16, 10) in repairs and len(repairs) > 1
+
+
+# ---- the committed PDF sets are what the generator makes -----------------------------------------
+def _pdf_sets_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_pdf_sets", ROOT / "scripts" / "make_pdf_sets.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+@pytest.mark.slow
+def test_committed_pdf_sets_can_be_regenerated() -> None:
+    script = _pdf_sets_script()
+    version = script.libreoffice_version()
+    if version is None:
+        pytest.skip("LibreOffice (soffice) is not installed; CI installs libreoffice-writer-nogui")
+    if not version.startswith(script.LIBREOFFICE + "."):
+        pytest.skip(f"the sets were made with LibreOffice {script.LIBREOFFICE}; {version} may break pages elsewhere")
+    assert script.check(NATIVE, SCANNED) == []

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # ocr needs numpy, which only the OCR extra installs
     from .ocr import OcrEngine
 
 PLAUSIBLE_DPI = (100.0, 1200.0)  # scanner resolutions; 72/96 are screen defaults, not a scan's
+MAX_PIXELS = 50_000_000  # per frame: an A3 page at 600 dpi is 35 M; more is a poster or a bomb
 
 
 def read_image(data: bytes, source: Source, settings: Settings, engine: OcrEngine | None = None) -> Document:
@@ -62,6 +63,9 @@ def _frames(data: bytes, max_pages: int) -> list[tuple[bytes, int, int, float]]:
 
 
 def _frame(frame) -> tuple[bytes, int, int, float]:
+    if frame.width * frame.height > MAX_PIXELS:
+        raise errors.TooLarge(f"an image frame of {frame.width}×{frame.height} pixels is over the "
+                              f"{MAX_PIXELS // 1_000_000} M pixel limit")
     grey = frame.convert("L")
     out = io.BytesIO()
     grey.save(out, "PNG")

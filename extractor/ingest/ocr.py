@@ -5,7 +5,8 @@ to a grey image, straightened (scanners tilt pages by a degree or two, and one d
 edge of a table by a whole row), and handed to an ``OcrEngine``, which returns *words* (one CJK
 character, or a run of digits/latin letters, or a part of one) with a box in page points and a
 confidence. The table structure is not the engine's business: the ruling lines are found in the
-same straightened image by morphology, and tables printed without rules get *virtual* rules inferred
+same straightened image by morphology (and erased from what the engine sees: next to a rule the
+detector loses short glyph groups), and tables printed without rules get *virtual* rules inferred
 from how numeric words line up (``inferred_rules``). The PDF reader then treats both kinds of rule
 exactly like the vector rules of a native page, so merged cells, page stitching and reading order
 work the same for scans.
@@ -14,8 +15,9 @@ work the same for scans.
 inside the wheel; nothing is downloaded). Its model is loaded on first use and one instance is
 shared (``default_engine``). Settings were chosen by measurement on the scanned set (see
 scripts/bench_pdf.py): no angle classifier (pages are straightened first), ONNX threads capped to the
-machine's cores (at most 2), and a recogniser padding width of 96 px instead of 320 px, which halves
-the time on table pages full of one-digit cells without changing what is read.
+machine's cores (at most 2), a recogniser padding width of 96 px instead of 320 px, which halves
+the time on table pages full of one-digit cells without changing what is read, and recogniser
+batches of 3 lines (a few per cent faster than 6 on two cores; 12 is 30% slower).
 """
 from __future__ import annotations
 
@@ -36,12 +38,13 @@ Box = tuple[float, float, float, float]
 Segment = tuple[float, float, float]  # a ruling line: (position, start, end) in page points
 
 # ---- page image ---------------------------------------------------------------------------------
-INK = 170  # grey level below which a pixel is ink (blurred 0.5pt rules are ~120-160 at 150 dpi)
+INK = 170  # grey level below which a pixel counts as ink when measuring the tilt (text is darker)
 MAX_SKEW = 3.0  # degrees searched either way; more than this is a page scanned sideways, not tilted
 MIN_SKEW = 0.05  # degrees: below this, rotating would only blur the image
 H_RULE = 0.35  # inch: a horizontal ink run this long is a rule (a CJK character is ~0.15 in)
-V_RULE = 0.17  # inch: a one-row table still has rules this long; CJK strokes at 10.5pt are shorter
+V_RULE = 0.2  # inch: a one-row table still has rules this long; CJK strokes at 10.5pt, blurred, are shorter
 RULE_THICKNESS = 0.06  # inch: thicker than this is a filled block, not a rule
+RULE_CONTRAST = 12  # grey levels below the local mean that make a pixel ink, for finding rules
 
 # ---- virtual rules ------------------------------------------------------------------------------
 _NUMBER = re.compile(r"^[-+]?\d[\d,，.．]*(?:[（(].*)?$")
@@ -92,7 +95,8 @@ class RapidOcrEngine:
             raise errors.DependencyMissing(
                 "OCR is needed for scanned pages and images, but rapidocr-onnxruntime is not installed: "
                 "pip install 'rapidocr-onnxruntime==1.4.4'")
-        # more ONNX threads than cores only adds contention (measured: 3x slower on 2 cores)
+        # at most 2 and never more than the cores: batches run extractions side by side, and ONNX
+        # threads beyond the cores only contend (PP-OCR scales ~1.9x from 1 to 2 threads here)
         self._threads = max(1, min(threads or 2, os.cpu_count() or 1))
         self._text_score = text_score  # low on purpose: weak readings are kept and flagged, not dropped
         # the default 0.5 loses lone narrow digits ("1" alone in a cell), which would read as blanks
@@ -123,7 +127,7 @@ class RapidOcrEngine:
                 try:
                     self._model = RapidOCR(
                         use_cls=False, intra_op_num_threads=self._threads, inter_op_num_threads=1,
-                        rec_img_shape=[3, 48, self._rec_width], print_verbose=False,
+                        rec_img_shape=[3, 48, self._rec_width], rec_batch_num=3, print_verbose=False,
                     )
                 except (RuntimeError, ValueError, OSError) as exc:
                     raise errors.DependencyMissing(f"the OCR models could not be loaded: {exc}") from None
@@ -225,16 +229,25 @@ def ruling_segments(gray: np.ndarray, dpi: float) -> tuple[list[Segment], list[S
 
 
 def _rule_masks(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
-    """Pixels of horizontal and vertical rules: a morphological opening with a long thin kernel
-    keeps only ink runs longer than any character stroke. Each connected piece left is a rule (or a
-    piece of one: the PDF reader joins collinear pieces, as it does for vector rules drawn in parts).
+    """Pixels of horizontal and vertical rules: ink runs longer than any character stroke.
+
+    Scanned rules are faint (a 0.5pt rule blurred at 150 dpi is grey, not black) and broken by
+    noise, so ink is what is darker than its surroundings (an adaptive threshold, not a fixed grey
+    level); a morphological opening with a long thin kernel then keeps only runs longer than any
+    character stroke. Gaps are not closed first: closing joins the strokes of a text line into a
+    "rule" that would then be erased from the text. Each connected piece is a rule or a piece of
+    one: the PDF reader joins collinear pieces, as it does for vector rules drawn in parts.
     """
     import cv2
 
-    ink = (gray < INK).astype(np.uint8)
-    horizontal = cv2.getStructuringElement(cv2.MORPH_RECT, (int(H_RULE * dpi), 1))
-    vertical = cv2.getStructuringElement(cv2.MORPH_RECT, (1, int(V_RULE * dpi)))
-    return cv2.morphologyEx(ink, cv2.MORPH_OPEN, horizontal), cv2.morphologyEx(ink, cv2.MORPH_OPEN, vertical)
+    ink = cv2.adaptiveThreshold(gray, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, RULE_CONTRAST)
+    return _runs(ink, (int(H_RULE * dpi), 1)), _runs(ink, (1, int(V_RULE * dpi)))
+
+
+def _runs(ink: np.ndarray, window: tuple[int, int]) -> np.ndarray:
+    import cv2
+
+    return cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, window))
 
 
 def _segments(mask: np.ndarray, horizontal: bool, thick: int, scale: float) -> list[Segment]:

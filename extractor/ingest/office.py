@@ -165,6 +165,13 @@ def ole_streams(data: bytes) -> dict[str, tuple[int, int]]:
     """Lower-cased stream names → (first sector, size) of an OLE compound file; {} if unreadable."""
     if len(data) < 512 or not data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return {}
+    try:
+        return _directory(data)
+    except (struct.error, ValueError, OverflowError):
+        return {}  # a damaged compound file: LibreOffice will say what it makes of it
+
+
+def _directory(data: bytes) -> dict[str, tuple[int, int]]:
     size = 1 << struct.unpack_from("<H", data, 0x1E)[0]
     if size not in (512, 4096):
         return {}

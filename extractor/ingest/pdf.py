@@ -22,7 +22,8 @@ characters) or garbled (mostly U+FFFD, private-use or control characters: fonts 
 Unicode map) is rendered at ``OCR_DPI`` and read by an ``OcrEngine`` (see ``ocr``). The OCR words go
 through the same grid machinery as glyphs: rules found in the image, or inferred from how numbers
 line up, become ``_Rule``s, and each word is placed in the cell holding its centre. Blocks and cells
-from such pages carry ``route="ocr"`` and the lowest word confidence they contain. Native and
+from such pages carry ``route="ocr"`` and a confidence: that of their least certain digit (of their
+least certain word when they hold no digit). Native and
 scanned pages mix freely in one document. The engine is a parameter (tests pass a fake); by default
 the shared RapidOCR engine is loaded the first time a page needs it.
 """
@@ -41,8 +42,10 @@ from .. import errors
 from ..document import Cell, Document, Route, Source, TableBlock, TextBlock, Where
 from ..settings import Settings
 
-if TYPE_CHECKING:
-    from .ocr import OcrEngine, OcrWord
+if TYPE_CHECKING:  # ocr needs numpy and opencv, which only the OCR dependency brings
+    import numpy as np
+
+    from .ocr import OcrEngine, OcrWord, PageImage
 
 Box = tuple[float, float, float, float]
 
@@ -70,7 +73,7 @@ _VALUE = re.compile(r"^\s*[-+]?\d[\d,]*(?:\.\d+)?\s*(?:万?元|件|条|个|项)?
 _PDF_ERRORS = (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase)
 
 # ---- when a page is read by OCR ----
-OCR_DPI = 150  # PP-OCR reads 10.5pt CJK at 150 dpi as well as at 200 (measured), in 55% of the time
+OCR_DPI = 150  # scanned set: 100% at 150 and 200 dpi (200 is 20% slower), 99.5% at 120 dpi
 FEW_CHARS = 40  # a page with fewer text-layer characters than this, under images, is a scan
 IMAGE_COVER = 0.5  # share of the page images must cover for it to count as a scan
 GARBLED = 0.3  # share of unusable characters (U+FFFD, private use, controls) that makes a layer garbage
@@ -84,7 +87,7 @@ class _Fragment:
 
     text: str
     bbox: Box
-    confidence: float | None = None  # OCR only: the lowest confidence of its words
+    confidence: float | None = None  # OCR only: see _confidence
 
 
 @dataclass(slots=True)
@@ -252,20 +255,9 @@ def _scanned_page(page: pymupdf.Page, engine: OcrEngine) -> _Page:
     """The page read from its image: rules found in it (or inferred), OCR words placed in cells."""
     from . import ocr
 
-    import numpy as np
-
-    pix = page.get_pixmap(dpi=OCR_DPI, colorspace=pymupdf.csGRAY, alpha=False)
-    gray = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.stride)[:, : pix.width]
-    image = ocr.page_image(gray, OCR_DPI)
+    image = ocr.page_image(_grey(page), OCR_DPI)
     words = engine.recognize(image.png, OCR_DPI)
-    horizontal = [_Rule(*segment) for segment in image.horizontal]
-    vertical = [_Rule(*segment) for segment in image.vertical]
-    grids = _grids(_merge_rules(horizontal), _merge_rules(vertical))
-    loose = [w for w in words if _place(grids, w.bbox) is None]
-    extra_h, extra_v = ocr.inferred_rules(loose)
-    if extra_h:  # tables without rules: their virtual rules make grids like any others
-        grids = _grids(_merge_rules(horizontal + [_Rule(*s) for s in extra_h]),
-                       _merge_rules(vertical + [_Rule(*s) for s in extra_v]))
+    grids = _scan_grids(image, words)
     result = _Page(number=page.number + 1, height=page.rect.height, has_images=True, route="ocr")
     if image.skew:
         result.warnings.append(f"page {result.number} was scanned {abs(image.skew):.2f}° askew; "
@@ -285,6 +277,28 @@ def _scanned_page(page: pymupdf.Page, engine: OcrEngine) -> _Page:
     return result
 
 
+def _grey(page: pymupdf.Page) -> np.ndarray:
+    import numpy as np  # only when a page needs OCR: numpy comes with the OCR dependency
+
+    pix = page.get_pixmap(dpi=OCR_DPI, colorspace=pymupdf.csGRAY, alpha=False)
+    return np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.stride)[:, : pix.width]
+
+
+def _scan_grids(image: PageImage, words: list[OcrWord]) -> list[_Grid]:
+    """Grids from the rules found in the image; words outside them may still form a table printed
+    without rules, whose virtual rules (``ocr.inferred_rules``) then make grids like any others."""
+    from . import ocr
+
+    horizontal = [_Rule(*segment) for segment in image.horizontal]
+    vertical = [_Rule(*segment) for segment in image.vertical]
+    grids = _grids(_merge_rules(horizontal), _merge_rules(vertical))
+    extra_h, extra_v = ocr.inferred_rules([w for w in words if _place(grids, w.bbox) is None])
+    if not extra_h:
+        return grids
+    return _grids(_merge_rules(horizontal + [_Rule(*s) for s in extra_h]),
+                  _merge_rules(vertical + [_Rule(*s) for s in extra_v]))
+
+
 def _placed_words(words: list[OcrWord], grids: list[_Grid]) -> list[tuple[tuple[int, int] | None, _Fragment]]:
     """OCR words split like PDF text lines: per detected line, one fragment per cell it falls in."""
     lines: dict[int, list[OcrWord]] = {}
@@ -296,9 +310,15 @@ def _placed_words(words: list[OcrWord], grids: list[_Grid]) -> list[tuple[tuple[
         for word in sorted(line, key=lambda w: w.bbox[0]):
             parts.setdefault(_place(grids, word.bbox), []).append(word)
         for place, placed in parts.items():
-            out.append((place, _Fragment(_joined(placed), _union(w.bbox for w in placed),
-                                         min(w.confidence for w in placed))))
+            out.append((place, _Fragment(_joined(placed), _union(w.bbox for w in placed), _confidence(placed))))
     return out
+
+
+def _confidence(words: list[OcrWord]) -> float:
+    """The least certain digit's confidence (values are read from digits; a doubtful comma in a
+    sentence should not make its figure doubtful), or the least certain word's when there is none."""
+    digits = [w.confidence for w in words if any(ch.isdigit() for ch in w.text)]
+    return min(digits or [w.confidence for w in words])
 
 
 def _joined(words: list[OcrWord]) -> str:
