@@ -6,10 +6,12 @@ values are flagged. It never changes a value; it only adds findings and flags.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 from .identities import Equation, appeal_equations, evaluate, table3_equations
-from .report import Finding, Report, Status
+from .ocr_repairs import single_substitution_repairs
+from .report import Finding, Report, Status, Value
 from .template import ADMIN_FEE_IMPLAUSIBLE_10K_YUAN, ADMIN_FEE_KEY
 
 LOW_CONFIDENCE = 0.6
@@ -25,7 +27,8 @@ def check(report: Report) -> list[Finding]:
         equations += appeal_equations()
     for eq in equations:
         findings += _identity(eq, values)
-    _suggest_ocr_repairs(report, findings, equations)
+    _flag_weak_ocr(report, values, equations)
+    _suggest_ocr_repairs(report, findings, values, equations)
     findings += _domain(report)
     findings += _admin_fee(report)
     findings += _prose_vs_tables(report)
@@ -49,35 +52,46 @@ def _identity(eq: Equation, values: dict[str, int | None]) -> list[Finding]:
     )]
 
 
-# digits OCR engines confuse with each other
-CONFUSABLE = {"0": "68", "6": "08", "8": "036", "9": "0", "1": "7", "7": "1", "3": "8", "5": "6"}
+OCR_TRUSTED = 0.9  # below this OCR confidence a digit no identity confirms gets a person's look
+OCR_REPAIR_CONFIDENCE = 0.95  # a digit read more surely than this was printed wrong, not read wrong
 
 
-def _suggest_ocr_repairs(report: Report, findings: list[Finding], equations: list[Equation]) -> None:
-    """When identities fail on OCR-read cells and exactly one confusable-digit substitution in one
-    cell makes every identity hold, say so in the findings (the value itself stays as read)."""
-    failing = [f for f in findings if f.rule in ("row_sum", "outcome_total", "balance", "appeal_sum")]
-    if not failing:
+def _ocr_confidence(v: Value) -> float | None:
+    """The weakest OCR confidence among the places a value was read from; None if not OCR-read."""
+    ocr = [w.confidence for w in v.where if w.route == "ocr"]
+    if not ocr:
+        return None
+    return min((c for c in ocr if c is not None), default=OCR_TRUSTED)
+
+
+def _flag_weak_ocr(report: Report, values: dict[str, int | None], equations: Sequence[Equation]) -> None:
+    """A weakly read OCR digit is flagged unless an identity through it holds with every cell known:
+    the arithmetic then vouches for it better than the engine's score."""
+    confirmed = {k for eq in equations if (lr := evaluate(eq, values)) is not None and lr[0] == lr[1] for k in eq.cells}
+    for key, v in report.values.items():
+        conf = _ocr_confidence(v)
+        if conf is None or v.method != "parsed":
+            continue
+        v.confidence = min(v.confidence, conf)
+        if conf < OCR_TRUSTED and key not in confirmed:
+            v.flag("ocr_low_confidence")
+
+
+def _suggest_ocr_repairs(report: Report, findings: list[Finding], values: dict[str, int | None],
+                         equations: Sequence[Equation]) -> None:
+    """When identities fail and exactly one confusable-digit substitution in one OCR-read cell makes
+    every identity hold, say so in the findings (the value itself stays as read)."""
+    ocr_cells = {k: c for k, v in report.values.items() if (c := _ocr_confidence(v)) is not None}
+    repairs = single_substitution_repairs(values, equations, ocr_cells, max_confidence=OCR_REPAIR_CONFIDENCE)
+    if len(repairs) != 1:
         return
-    suspects = {k for f in failing for k in f.cells
-                if (v := report.values.get(k)) and any(w.route == "ocr" for w in v.where) and isinstance(v.value, int)}
-    values = {k: v.value if isinstance(v.value, int) else None for k, v in report.values.items()}
-    repairs = []
-    for key in sorted(suspects):
-        text = str(values[key])
-        for i, ch in enumerate(text):
-            for alt in CONFUSABLE.get(ch, ""):
-                candidate = int(text[:i] + alt + text[i + 1:])
-                trial = {**values, key: candidate}
-                if all((lr := evaluate(eq, trial)) is None or lr[0] == lr[1] for eq in equations):
-                    repairs.append((key, values[key], candidate))
-    if len(repairs) == 1:
-        key, printed, candidate = repairs[0]
-        for f in failing:
-            f.message += f"; reading {key} as {candidate} instead of {printed} (an OCR digit confusion) " \
-                         f"would satisfy every identity"
-        report.values[key].flag("ocr_suspect")
-        report.values[key].candidates = [candidate]
+    key, printed, candidate = repairs[0]
+    for f in findings:
+        if key in f.cells:
+            f.message += (f"; reading {key} as {candidate} instead of {printed} (an OCR digit confusion) "
+                          f"would satisfy every identity")
+    report.values[key].flag("ocr_suspect")
+    report.values[key].candidates = [candidate]
 
 
 def _domain(report: Report) -> list[Finding]:

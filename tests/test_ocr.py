@@ -346,11 +346,7 @@ def test_scanned_values_point_to_ocr_provenance(scanned_results) -> None:
     assert 0 < where.confidence <= 1
 
 
-NATIVE_KNOWN = {  # documents the parser gets wrong today: strict xfail, so a fix is noticed
-    "syn_033_html_thousands-wrong_total-span_split-chrome.pdf.gold.json":
-        "meta.org_name is read from the site chrome's metadata table printed with the page "
-        "('发布机构…名称…'): a parser issue, reported",
-}
+NATIVE_KNOWN: dict[str, str] = {}  # documents the parser gets wrong today: strict xfail, so a fix is noticed
 
 
 @pytest.mark.parametrize("gold", [
@@ -372,7 +368,7 @@ def _appeal_values(**changes: int) -> dict[str, int]:
 
 def test_one_confused_digit_that_satisfies_every_identity_is_named() -> None:
     from extractor.identities import appeal_equations
-    from extractor.ingest.ocr_fix import single_substitution_repairs
+    from extractor.ocr_repairs import single_substitution_repairs
 
     values = _appeal_values(corrected=8)  # 6 read as 8
     identities = [eq for eq in appeal_equations() if "review" in eq.name]
@@ -388,7 +384,7 @@ def test_one_confused_digit_that_satisfies_every_identity_is_named() -> None:
 
 def test_several_repairs_are_all_returned_so_the_checker_can_stay_silent() -> None:
     from extractor.identities import appeal_equations
-    from extractor.ingest.ocr_fix import single_substitution_repairs
+    from extractor.ocr_repairs import single_substitution_repairs
 
     values = _appeal_values(total=16)  # 总计 10 read as 16, or 其他结果 6 read as 0: both fit
     identities = [eq for eq in appeal_equations() if "review" in eq.name]

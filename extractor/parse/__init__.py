@@ -178,7 +178,6 @@ def _put_solution(report: Report, sol: Solution, placed: list[str]) -> None:
             v.method = "default"
             v.confidence = 0.4
             v.flag("blank" if cell.kind == "blank" else "missing")
-        _ocr_confidence(v)
         if key in sol.alternatives:
             v.candidates = sol.alternatives[key]
             v.confidence = min(v.confidence, 0.3)
@@ -202,23 +201,7 @@ def _put_table2(report: Report, t2: Table2) -> None:
         if cell.blank:
             v.value, v.method, v.confidence = 0, "default", 0.5
             v.flag("blank")
-        _ocr_confidence(v)
         report.values[key] = v
-
-
-OCR_TRUSTED = 0.9  # below this OCR confidence a printed digit gets a person's look
-
-
-def _ocr_confidence(v: Value) -> None:
-    """Values read by OCR carry the engine's confidence; a weak reading is flagged. Strong readings
-    are left to the identities, which flag any digit that breaks them."""
-    ocr = [w for w in v.where if w.route == "ocr"]
-    if not ocr or v.method != "parsed":
-        return
-    conf = min((w.confidence for w in ocr if w.confidence is not None), default=OCR_TRUSTED)
-    v.confidence = min(v.confidence, conf)
-    if conf < OCR_TRUSTED:
-        v.flag("ocr_low_confidence")
 
 
 def _put_prose(report: Report, flow: FlowText, spans: dict[str, SectionSpan], unsettled: list[str]) -> None:

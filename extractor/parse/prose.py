@@ -50,7 +50,10 @@ _NUM_CN = r"[一二三四五六七八九十]"
 _REPORT = r"(?:政府信息公开|政务公开|信息公开)\s*(?:工作)?\s*(?:年度)?\s*(?:报告|年报)"
 TITLE_PATTERNS = (
     re.compile(r"(?P<org>[\u4e00-\u9fff（）()]{2,40}?)\s*(?P<year>20\d{2})\s*年\s*度?\s*" + _REPORT),
-    re.compile(r"(?P<year>20\d{2})\s*年\s*度?\s*(?P<org>[\u4e00-\u9fff（）()]{2,40}?)\s*" + _REPORT),
+    # year first (上海市科委-style): the name must be followed by the full 政府信息公开, or
+    # "2024年政府信息公开…" would read 政府 as the name
+    re.compile(r"(?P<year>20\d{2})\s*年\s*度?\s*(?P<org>[\u4e00-\u9fff（）()]{2,40}?)\s*"
+               r"(?:政府信息公开|政务公开)\s*(?:工作)?\s*(?:年度)?\s*(?:报告|年报)"),
 )
 PERIOD = re.compile(r"(20\d{2})\s*年\s*1\s*月\s*1\s*日")
 
@@ -71,18 +74,31 @@ FEE_AMOUNT = re.compile(r"(?:收取|收费)[^。；;]{0,20}?(?:信息处理费|�
 
 
 def title(source: str, limit: int = 1500) -> tuple[str, int, tuple[int, int]] | None:
-    """(org name, year, span) from the first title-like line of the document."""
-    head = Compact.of(source, 0, min(len(source), limit))
-    best = None
+    """(org name, year, span) from the first title-like line of the document.
+
+    A title is looked for within one line, then across two consecutive lines (titles are often
+    broken after the name or the year); never further, so the cells of a metadata table above the
+    title do not run into the name."""
+    head = source[: min(len(source), limit)]
+    starts = [0] + [i + 1 for i, ch in enumerate(head) if ch == "\n"]
+    for width in (1, 2):  # a whole title on one line is the stronger evidence
+        for i, start in enumerate(starts):
+            if i + width > len(starts):
+                break
+            end = starts[i + width] - 1 if i + width < len(starts) else len(head)
+            found = _title_in(Compact.of(head, start, end))
+            if found:
+                return found
+    return None
+
+
+def _title_in(region: Compact) -> tuple[str, int, tuple[int, int]] | None:
     for pattern in TITLE_PATTERNS:
-        m = pattern.search(head.text)
-        if m and (best is None or m.start() < best[0].start()):
-            best = (m, pattern)
-    if best is None:
-        return None
-    m = best[0]
-    org = re.sub(r"^(?:标题|正文)", "", m.group("org")).strip("（）() ")
-    return org, int(m.group("year")), head.span(m)
+        m = pattern.search(region.text)
+        if m:
+            org = re.sub(r"^(?:文件名称|标题|名称|题目|正文)", "", m.group("org")).strip("（）() ")
+            return org, int(m.group("year")), region.span(m)
+    return None
 
 
 def period_year(source: str) -> int | None:

@@ -83,6 +83,7 @@ def read_table3(records: list[Record], year: int | None) -> Table3 | None:
         sequence.append((spec.key, rec))
     if len(assigned) < 3:
         return None
+    columns = _trust_rows_over_header(columns, assigned.values())
     version = _version(assigned, year)
     row_keys = [r.key for r in table3_rows(version)]
     notes: list[str] = []
@@ -101,6 +102,17 @@ def read_table3(records: list[Record], year: int | None) -> Table3 | None:
             readings[key] = row_readings(key, rec.slots, columns) or [_unreadable(key, rec)]
     solution = solve(readings, table3_equations(version))
     return Table3(version, solution, columns, placed, missing, notes)
+
+
+def _trust_rows_over_header(columns: list[str], rows) -> list[str]:
+    """A header that lacks 其他 (dropped column, or a misread header on a scan) is believed only when
+    most rows print six cells; rows of seven mean the column is there."""
+    if len(columns) == len(COLUMNS):
+        return columns
+    counts = [len(_without_trailing_blanks(r.slots)) for r in rows if not any(s.glued for s in r.slots)]
+    sevens = sum(1 for n in counts if n >= len(COLUMNS))
+    sixes = sum(1 for n in counts if n == len(columns))
+    return list(COLUMNS) if sevens > sixes else columns
 
 
 def _split_multi_row_records(records: list[Record]) -> list[Record]:
@@ -168,9 +180,7 @@ def row_readings(row: str, slots: list[Piece], header: list[str]) -> list[Readin
     Trailing blanks are dropped first: a tab-terminated line ends in an empty cell, and a truly
     blank last cell (总计 left unfilled) is then a missing cell that the identities fill and flag.
     """
-    vs = list(slots)
-    while vs and vs[-1].kind == "blank":
-        vs.pop()
+    vs = _without_trailing_blanks(slots)
     if not vs:
         return []
     if any(s.glued for s in vs) and _needs_split(vs):
@@ -194,6 +204,13 @@ def row_readings(row: str, slots: list[Piece], header: list[str]) -> list[Readin
         # every printed value is 0: whichever zero was dropped, the values come out the same
         readings = readings[:1]
     return readings
+
+
+def _without_trailing_blanks(slots: list[Piece]) -> list[Piece]:
+    vs = list(slots)
+    while vs and vs[-1].kind == "blank":
+        vs.pop()
+    return vs
 
 
 def _needs_split(slots: list[Piece]) -> bool:

@@ -1,9 +1,8 @@
-"""Prototype for the checker: which single OCR digit confusion would make every identity hold.
+"""Which single OCR digit confusion would make every identity hold (used by the checker).
 
 When identities fail on a scanned report, the cause may be the document (a misprinted total) or the
 OCR (a 6 read as 8). This function only *names* the readings that would explain a failure by one
-confused digit in one OCR-read cell; it never changes a value. It belongs to the checker (the
-checker owns the identities and the findings); it lives here, beside the OCR, until it moves.
+confused digit in one OCR-read cell; it never changes a value.
 
 Rules, and why:
 - only cells read by OCR, only cells of an identity that fails (a repair must touch a failure);
@@ -18,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
-from ..identities import Equation, evaluate
+from .identities import Equation, evaluate
 
 CONFUSED: dict[str, str] = {
     "0": "689", "6": "058", "8": "0369", "9": "08", "3": "8", "5": "6", "1": "7", "7": "1",
