@@ -7,7 +7,7 @@
 # against it, and prints each sample's score beside the parser-only score.
 #
 # usage: scripts/live_llm.sh [PORT]
-# env:   PY (default .venv/bin/python)  LLM_MODE (JSON_SCHEMA; MD_JSON if the server rejects json_schema)
+# env:   PY (default .venv/bin/python)  LLM_MODE (JSON: llama-cpp-python's server takes response_format json_object, not json_schema)
 #        N_CTX (16384)  LLM_TIMEOUT (300 s per request)  OUT (out/live-llm)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 BIN=$(dirname "$PY")
 PORT=${1:-${PORT:-8089}}
-MODE=${LLM_MODE:-JSON_SCHEMA}
+MODE=${LLM_MODE:-JSON}
 N_CTX=${N_CTX:-16384}
 TIMEOUT=${LLM_TIMEOUT:-300}
 OUT=${OUT:-out/live-llm}
