@@ -24,13 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="extractor", description="Extract and check 政府信息公开工作年度报告.")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith(name.rsplit(".", 1)[0]):
-                continue  # a command still being built is simply absent
-            raise
-        module.register(sub)
+        importlib.import_module(name).register(sub)
     return parser
 
 
