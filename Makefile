@@ -21,7 +21,7 @@ samples: install
 
 # the eval gate (accuracy and silent-error thresholds of evals/thresholds.json), then pytest
 test: install
-	$(BIN)/extractor eval evals/samples evals/synthetic evals/real evals/pdf_native evals/scanned --out runs/ci
+	$(BIN)/extractor eval evals/samples evals/synthetic evals/real evals/pdf_native evals/scanned evals/office --out runs/ci
 	$(BIN)/python -m pytest -q
 
 # Live LLM check, not in CI: a local llama.cpp server with Gemma 3 270M, `--llm always` on the samples.

@@ -34,7 +34,9 @@ from ..settings import Settings
 from .docx import read_docx
 
 TIMEOUT = 120.0  # s: a first start with a fresh profile takes 3-10 s; a report converts in 1-2 s more
-TARGETS = {"docx": "docx:MS Word 2007 XML", "pdf": "pdf"}  # pdf: the exporter of whichever module opened it
+TARGETS = {  # pdf: the exporter of whichever module opened it; doc/rtf/odt: for building test sets
+    "docx": "docx:MS Word 2007 XML", "pdf": "pdf", "doc": "doc:MS Word 97", "rtf": "rtf", "odt": "odt",
+}
 INSTALL_HINT = ("install LibreOffice (Debian/Ubuntu: apt-get install libreoffice-writer-nogui; "
                 "macOS: brew install --cask libreoffice), or save the document as .docx or .pdf")
 
