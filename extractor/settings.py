@@ -27,6 +27,7 @@ class Settings:
     llm_use: str = "auto"  # off | fallback | always | auto (= fallback when configured)
     llm_timeout: float = 60.0
     llm_concurrency: int = 2
+    llm_max_tokens: int = 4096  # longest answer asked for (a full table-三 grid fits in ~2k tokens)
     # review store and its web UI
     db_path: Path | None = None
     review_secret: str | None = field(default=None, repr=False)  # session signing key; else kept in the store

@@ -97,8 +97,10 @@ class LLMClient:
 
     def __init__(self, structured: instructor.Instructor, *, model: str, mode: str, base_url: str,
                  timeout: float, api_key: str | None, breaker: CircuitBreaker,
-                 policy: RetryPolicy = RetryPolicy(), concurrency: int = 2, sleep: Sleep = time.sleep):
+                 policy: RetryPolicy = RetryPolicy(), concurrency: int = 2, sleep: Sleep = time.sleep,
+                 max_tokens: int | None = None):
         self._structured = structured
+        self._max_tokens = max_tokens
         self.model = model
         self.mode = mode
         self.base_url = base_url
@@ -123,7 +125,7 @@ class LLMClient:
         _quiet_instructor_errors()
         return cls(structured, model=settings.llm_model, mode=mode.name, base_url=settings.llm_base_url,
                    timeout=settings.llm_timeout, api_key=settings.llm_api_key, breaker=breaker, policy=policy,
-                   concurrency=settings.llm_concurrency, sleep=sleep)
+                   concurrency=settings.llm_concurrency, sleep=sleep, max_tokens=settings.llm_max_tokens)
 
     def __repr__(self) -> str:
         return f"LLMClient(base_url={self.base_url!r}, model={self.model!r}, mode={self.mode}, api_key=***)"
@@ -175,6 +177,8 @@ class LLMClient:
                 hooks=_usage_hooks(usage),
                 # per request, and (instructor) no re-ask starts once this much time has passed
                 timeout=max(0.001, min(self._timeout, deadline.remaining())),
+                # a bound on the answer: some servers (llama.cpp) otherwise let a model ramble to n_ctx
+                **({"max_tokens": self._max_tokens} if self._max_tokens else {}),
             )
         except Exception as exc:  # foreign exceptions of every kind are translated right here
             failure = self._translate(exc)
