@@ -61,9 +61,23 @@ class TextBlock(BaseModel):
     where: Where = Field(default_factory=Where)
 
 
+Geometry = Literal["grid", "rows"]
+
+
 class TableBlock(BaseModel):
+    """A table as the source laid it out. ``geometry`` says how far positions can be trusted:
+
+    - ``grid``: a real grid (HTML/DOCX cells, PDF ruling lines, a scan's ruling lines): every row has
+      the same columns after spans are expanded, a blank cell is an empty ``Cell`` at its position,
+      and a column index means the same column in every row;
+    - ``rows``: separated text (tabs, Markdown pipes): the cells of one row are in order and an empty
+      cell between two separators is a cell, but rows need not line up (merged label cells are
+      simply left out when a table is pasted as text).
+    """
+
     kind: Literal["table"] = "table"
     rows: list[list[Cell]]
+    geometry: Geometry = "grid"
     where: Where = Field(default_factory=Where)
     evidence: list[str] = Field(default_factory=list)  # e.g. why two page fragments were stitched
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 from . import __version__, errors
+from .causes import group_causes
 from .check import check, status_of
 from .document import Document
 from .ingest import load
@@ -55,4 +56,5 @@ def extract_document(doc: Document, settings: Settings, assistant: Assistant | N
         assistant.assist(doc, parsed, result)
     result.findings = [*result.findings, *check(parsed.report)]  # the assistant's findings stay
     result.status = status_of(parsed.report, result.findings)
+    result.causes = group_causes(parsed.report, result.findings)
     return result

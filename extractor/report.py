@@ -48,6 +48,16 @@ class Finding(BaseModel):
     delta: str | None = None
 
 
+class Cause(BaseModel):
+    """One reason for review shared by several flagged values: the unit of a reviewer's decision
+    (accept the group, or open a cell of it). Every flagged key belongs to exactly one cause."""
+
+    id: str  # stable within a result, e.g. "inferred:column:other_org"
+    flag: str  # the flag (``extractor.flags.Flag``) the grouped values share
+    message: str  # what a reviewer is asked to decide, e.g. "其他 column not printed: 44 cells inferred"
+    keys: list[str]
+
+
 class Template(BaseModel):
     table2: Literal["2019", "2021"] | None = None
     table3: Literal["2019", "2021"] | None = None
@@ -77,6 +87,7 @@ class Result(BaseModel):
     source: Source | None = None
     report: Report | None = None
     findings: list[Finding] = Field(default_factory=list)
+    causes: list[Cause] = Field(default_factory=list)  # flagged values grouped by shared reason
     versions: dict[str, str] = Field(default_factory=dict)  # extractor, prompts, model, …
     usage: dict[str, Any] = Field(default_factory=dict)  # LLM calls and tokens
     seconds: float | None = None

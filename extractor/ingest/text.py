@@ -32,7 +32,8 @@ def blocks_from_lines(lines: list[str], first_line: int = 1) -> list:
             for row in table_rows:
                 for cell in row:
                     cell.where.table = index
-            blocks.append(TableBlock(rows=list(table_rows), where=Where(line=first, line_end=last, table=index)))
+            blocks.append(TableBlock(rows=list(table_rows), geometry="rows",
+                                  where=Where(line=first, line_end=last, table=index)))
             table_rows.clear()
 
     for number, line in enumerate(lines, start=first_line):

@@ -11,8 +11,10 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from ..causes import group_causes
 from ..check import check, status_of
 from ..errors import ExtractorError, StoreError
+from ..flags import CHECKER, PROVENANCE
 from ..report import Report, Result, Scalar, Value
 from ..template import ADMIN_FEE_KEY, all_keys
 from .items import items_of
@@ -23,9 +25,9 @@ LEASE_SECONDS = 15 * 60
 # why the extraction was wrong (a source error is its own operation: the printed value stays)
 CORRECTION_REASONS = ("misread", "misplaced", "inference", "other")
 # flags that describe where a value came from: still true after a reviewer corrects the number
-PROVENANCE_FLAGS = ("inferred", "blank", "missing", "ocr", "llm_only")
+PROVENANCE_FLAGS = PROVENANCE
 # flags check() derives from the values: recomputed from scratch on every re-check
-CHECK_FLAGS = frozenset({"implausible_unit", "prose_table_mismatch", "ocr_suspect"})
+CHECK_FLAGS = CHECKER
 TEXT_KEYS = frozenset({"meta.org_name", ADMIN_FEE_KEY, "active2019.procurement.amount"})
 SIGNED_SUFFIX = ".change"
 TEXT_FORMATS = ("text", "markdown", "html")
@@ -144,6 +146,7 @@ def recheck(result: Result) -> None:
         value.flags = [f for f in value.flags if f not in CHECK_FLAGS]
     result.findings = check(result.report)
     result.status = status_of(result.report, result.findings)
+    result.causes = group_causes(result.report, result.findings)
 
 
 def _commit(store: ReviewStore, document_id: int, reviewer: str, expected_version: int, edit: Edit,
