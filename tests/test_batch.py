@@ -307,3 +307,24 @@ def test_ray_engine_gives_the_same_results_as_local(tmp_path: Path) -> None:
     local_summary = run_batch([inputs], Settings(), tmp_path / "local", engine="local", progress=None)
     assert ray_summary.extracted == 4 and ray_summary.counts == local_summary.counts
     _same_outputs(tmp_path / "ray", tmp_path / "local")
+
+
+# ---- absent values ---------------------------------------------------------------------------
+
+
+def test_a_report_with_an_absent_value_reaches_the_review_queue(tmp_path: Path) -> None:
+    """Issue 11: `batch --db` could not enqueue a result holding a value the document does not give."""
+    pytest.importorskip("extractor.review.queue", reason="the review package is not installed")
+    from extractor.batch.review import open_store
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    text = SAMPLE_FILES[0].read_text(encoding="utf-8")
+    (inputs / "no-licensing.txt").write_text(
+        "\n".join(line for line in text.splitlines() if not line.startswith("行政许可")), encoding="utf-8")
+    store = open_store(tmp_path / "review.sqlite")
+    summary = run_batch([inputs], Settings(), tmp_path / "out", store=store, progress=None)
+    assert summary.review_queue == {"enqueued": 1, "errors": []}
+    [queued] = store.documents()
+    assert queued.name == "no-licensing.txt"
+    assert store.current(queued.id).result().report.values["active.licensing.decisions"].value is None

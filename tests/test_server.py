@@ -5,6 +5,7 @@ that are not a document; 401 without (or with a wrong) token.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import threading
@@ -143,3 +144,21 @@ def test_flagged_upload_is_queued_for_review_and_the_ui_is_mounted(client: httpx
     queued = SQLiteStore(data_dir / "review.sqlite").documents()
     assert doc_id in {d.sha256 for d in queued}
     assert client.get("/review/login").status_code == 200
+
+
+def test_a_report_with_an_absent_value_reads_back_and_is_queued(client: httpx.Client, data_dir: Path) -> None:
+    """Issue 11: without its 行政许可 row a report has values the document does not give (null); the
+    result must still read back (it answered 500) and reach the review queue."""
+    text = SAMPLE.read_text(encoding="utf-8")
+    without = "\n".join(line for line in text.splitlines() if not line.startswith("行政许可")).encode()
+    doc_id = _upload(client, "no-licensing-row.txt", without).json()["id"]
+    body = _poll(client, doc_id)
+    assert body["result_status"] == "needs_review"
+    absent = body["result"]["report"]["values"]["active.licensing.decisions"]
+    assert "value" not in absent or absent["value"] is None
+    flat = client.get(f"/documents/{doc_id}/flat")
+    assert flat.status_code == 200 and flat.json()["values"]["active.licensing.decisions"] is None
+    if importlib.util.find_spec("extractor.review.web") is not None:
+        from extractor.review.store import SQLiteStore
+
+        assert doc_id in {d.sha256 for d in SQLiteStore(data_dir / "review.sqlite").documents()}
