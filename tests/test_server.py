@@ -23,7 +23,8 @@ from extractor.settings import Settings
 from .conftest import SAMPLES
 
 TOKEN = "test-token-123"
-LIMIT = 64 * 1024
+LIMIT = 256 * 1024
+UNZIPPED = 8 * 1024 * 1024  # the service's limit on inflated archives, small enough for a test bomb
 SAMPLE = SAMPLES / "000_4ae575586cf2a2c2.txt"  # 卢氏县人民政府 2024
 
 
@@ -40,7 +41,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def base_url(data_dir: Path) -> Iterator[str]:
-    app = create_app(Settings(), data_dir, TOKEN, max_upload_bytes=LIMIT)
+    app = create_app(Settings(max_unzipped_bytes=UNZIPPED), data_dir, TOKEN, max_upload_bytes=LIMIT)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -162,3 +163,31 @@ def test_a_report_with_an_absent_value_reads_back_and_is_queued(client: httpx.Cl
         from extractor.review.store import SQLiteStore
 
         assert doc_id in {d.sha256 for d in SQLiteStore(data_dir / "review.sqlite").documents()}
+
+
+def test_a_zip_bomb_upload_ends_failed_with_the_limit_named(client: httpx.Client, tmp_path: Path) -> None:
+    from .hostile import docx_bomb
+
+    data = docx_bomb(tmp_path / "bomb.docx", 2 * UNZIPPED).read_bytes()
+    assert len(data) < LIMIT, "small enough to be accepted: the archive's limits must stop it"
+    response = _upload(client, "bomb.docx", data)
+    assert response.status_code == 202 and response.json()["format"] == "docx"
+    body = _poll(client, response.json()["id"])
+    assert body["result_status"] == "failed"
+    assert "EXTRACTOR_MAX_UNZIPPED_BYTES" in body["result"]["error"]
+
+
+@pytest.mark.parametrize("path", ["/documents/9223372036854775808", "/documents/9223372036854775808/flat",
+                                  "/documents/-1", "/documents/" + "f" * 10_000, "/documents/%00",
+                                  "/documents/" + "A" * 64])
+def test_malformed_ids_are_404(client: httpx.Client, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404 and response.json()["error"] == "not_found"
+
+
+@pytest.mark.parametrize("params", [{"offset": 9223372036854775808}, {"limit": 9223372036854775808},
+                                    {"year": 99999999999999999999999}, {"year": -9223372036854775809}])
+def test_huge_numbers_in_queries_are_answered(client: httpx.Client, params: dict) -> None:
+    response = client.get("/documents", params=params)
+    assert response.status_code in (200, 422)
+    assert response.status_code == 200 or "error" in response.json() or "detail" in response.json()

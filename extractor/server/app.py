@@ -30,7 +30,7 @@ from .. import __version__
 from ..batch.crossyear import normalise_org
 from ..flat import flat
 from ..report import Result
-from ..settings import MB, Settings
+from ..settings import Settings
 from .auth import TokenAuth
 from .errors import error_response
 from .formats import Unacceptable, accepted_format
@@ -39,7 +39,6 @@ from .storage import UploadStore
 from .worker import ExecutorFactory, Extractions, process_pool
 
 log = logging.getLogger(__name__)
-DEFAULT_MAX_UPLOAD = 50 * MB
 REVIEW_PATH = "/review"
 ListStatus = Literal["pending", "done", "ok", "needs_review", "not_a_report", "failed"]
 
@@ -82,11 +81,13 @@ class ErrorOut(BaseModel):
     message: str
 
 
-def create_app(settings: Settings, store_dir: Path, token: str, max_upload_bytes: int = DEFAULT_MAX_UPLOAD, *,
+def create_app(settings: Settings, store_dir: Path, token: str, max_upload_bytes: int | None = None, *,
                workers: int = 2, executor_factory: ExecutorFactory = process_pool,
                review_db: Path | None = None) -> FastAPI:
     """The service over ``store_dir``. ``review_db``: the review store (default: settings.db_path,
-    else ``store_dir/review.sqlite``), used only when the review package is installed."""
+    else ``store_dir/review.sqlite``), used only when the review package is installed.
+    ``max_upload_bytes``: default ``settings.max_upload_bytes``."""
+    max_upload_bytes = settings.max_upload_bytes if max_upload_bytes is None else max_upload_bytes
     store = UploadStore(Path(store_dir))
     review_db = _review_db(settings, store, review_db)
     extractions = Extractions(store, settings, workers, review_db, executor_factory)
