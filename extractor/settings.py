@@ -27,6 +27,9 @@ class Settings:
     max_xml_bytes: int = 16 * MB  # one XML part parsed; tiny paragraphs take ~60× their size (1 GB)
     # the HTTP service: the largest upload it accepts
     max_upload_bytes: int = 50 * MB
+    # a batch gives each document this long (seconds; 0: no limit), then stops its worker and tries
+    # the document again on the next run. OCR of a 200-page scan takes minutes, a text report 0.1 s.
+    document_timeout: float = 600.0
     # LLM (off unless a base URL is configured)
     llm_base_url: str | None = None
     llm_model: str | None = None

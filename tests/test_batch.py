@@ -249,16 +249,29 @@ def crashing_extract(path, settings, assistant=None):  # type: ignore[no-untyped
     return extract(path, settings, assistant)
 
 
-def test_a_worker_crash_fails_that_document_only(tmp_path: Path) -> None:
-    inputs = _copies(tmp_path / "in", 3)
+def test_a_worker_crash_fails_that_document_only_and_for_this_run_only(tmp_path: Path) -> None:
+    inputs, out = _copies(tmp_path / "in", 3), tmp_path / "out"
     (inputs / "hostile.txt").write_text("boom", encoding="utf-8")
-    summary = run_batch([inputs], Settings(), tmp_path / "out", workers=1, progress=None,
-                        extract_fn=crashing_extract)
-    rows = {Path(json.loads(line)["document"]).name: json.loads(line)
-            for line in (tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()}
-    assert rows["hostile.txt"]["status"] == "failed" and rows["hostile.txt"]["error"] == CRASH_MESSAGE
+    summary = run_batch([inputs], Settings(), out, workers=1, progress=None, extract_fn=crashing_extract)
+    rows = _rows(out)
+    assert rows["hostile.txt"]["status"] == "failed" and rows["hostile.txt"]["error"].startswith(CRASH_MESSAGE)
+    assert "temporary" in rows["hostile.txt"]["error"]
     assert all(rows[f"doc{i:03d}.txt"]["status"] in ("ok", "needs_review") for i in range(3))
-    assert summary.exit_code == 1
+    assert summary.exit_code == 1 and summary.temporary == 1
+    assert _journaled(out) == 3, "a crash is not the document's final result"
+    again = run_batch([inputs], Settings(), out, workers=1, progress=None)
+    assert (again.extracted, again.skipped, again.temporary) == (1, 3, 0), "tried again on the next run"
+    assert _rows(out)["hostile.txt"]["status"] == "not_a_report"
+
+
+def _rows(out: Path) -> dict[str, dict]:
+    lines = (out / "results.jsonl").read_text(encoding="utf-8").splitlines()
+    return {Path(json.loads(line)["document"]).name: json.loads(line) for line in lines}
+
+
+def _journaled(out: Path) -> int:
+    with sqlite3.connect(out / "manifest.sqlite") as db:
+        return db.execute("SELECT count(*) FROM done").fetchone()[0]
 
 
 # ---- cross-year ------------------------------------------------------------------------------
@@ -328,3 +341,117 @@ def test_a_report_with_an_absent_value_reaches_the_review_queue(tmp_path: Path) 
     [queued] = store.documents()
     assert queued.name == "no-licensing.txt"
     assert store.current(queued.id).result().report.values["active.licensing.decisions"].value is None
+
+
+# ---- temporary failures: never a document's final result --------------------------------------------
+
+
+def slow_extract(path, settings, assistant=None):  # type: ignore[no-untyped-def]
+    """Stands in for a reader that hangs on one file (imported by spawned workers)."""
+    if "slow" in str(path):
+        time.sleep(3600)
+    return extract(path, settings, assistant)
+
+
+def test_a_document_past_its_timeout_fails_for_this_run_only(tmp_path: Path) -> None:
+    inputs, out = _copies(tmp_path / "in", 3), tmp_path / "out"
+    (inputs / "slow.txt").write_text(SAMPLE_FILES[0].read_text(encoding="utf-8"), encoding="utf-8")
+    started = time.monotonic()
+    summary = run_batch([inputs], Settings(document_timeout=2), out, workers=2, progress=None,
+                        extract_fn=slow_extract)
+    assert time.monotonic() - started < 60, "the hung worker was stopped"
+    rows = _rows(out)
+    assert rows["slow.txt"]["status"] == "failed" and "timed out" in rows["slow.txt"]["error"]
+    assert "EXTRACTOR_DOCUMENT_TIMEOUT" in rows["slow.txt"]["error"]
+    assert all(rows[f"doc{i:03d}.txt"]["status"] in ("ok", "needs_review") for i in range(3))
+    assert summary.temporary == 1 and _journaled(out) == 3
+    again = run_batch([inputs], Settings(), out, progress=None)
+    assert (again.extracted, again.skipped, again.exit_code) == (1, 3, 0)
+    assert _rows(out)["slow.txt"]["status"] in ("ok", "needs_review")
+
+
+def vanishing_extract(path, settings, assistant=None):  # type: ignore[no-untyped-def]
+    """The input changes after the batch planned it (rewritten, or the share it lives on hiccups)."""
+    if "vanishing" in str(path):
+        Path(path).write_bytes(b"")
+    return extract(path, settings, assistant)
+
+
+def test_an_input_that_cannot_be_read_as_planned_is_tried_again(tmp_path: Path) -> None:
+    inputs, out = _copies(tmp_path / "in", 2), tmp_path / "out"
+    (inputs / "vanishing.txt").write_text(SAMPLE_FILES[1].read_text(encoding="utf-8"), encoding="utf-8")
+    (inputs / "dangling.txt").symlink_to(tmp_path / "nowhere.txt")  # listed, but cannot be read
+    summary = run_batch([inputs], Settings(), out, workers=1, progress=None, extract_fn=vanishing_extract)
+    rows = _rows(out)
+    assert rows["vanishing.txt"]["status"] == rows["dangling.txt"]["status"] == "failed"
+    assert "could not be read as it was" in rows["vanishing.txt"]["error"]
+    assert "temporary" in rows["dangling.txt"]["error"]
+    assert summary.temporary == 2 and _journaled(out) == 2
+    again = run_batch([inputs], Settings(), out, progress=None)
+    assert (again.extracted, again.skipped) == (2, 2)
+
+
+# ---- the output folder: read-only, full, a damaged journal ------------------------------------------
+
+
+def _in_namespace(script: str) -> subprocess.CompletedProcess:
+    """Run ``script`` (sh) as root of a private user and mount namespace, where it may mount tmpfs."""
+    if shutil.which("unshare") is None:
+        pytest.skip("unshare is not installed")
+    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"user namespaces are not available: {probe.stderr.decode().strip()}")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PY": sys.executable}
+    return subprocess.run(["unshare", "-rm", "sh", "-c", script], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_a_read_only_output_folder_is_a_message_and_exit_3(tmp_path: Path) -> None:
+    inputs, out = _copies(tmp_path / "in", 2), tmp_path / "out"
+    out.mkdir()
+    done = _in_namespace(f'mount -t tmpfs -o ro tmpfs "{out}" && "$PY" -m extractor.cli batch "{inputs}" '
+                         f'--out "{out}" --quiet')
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"cannot write to the output folder {out}" in done.stderr and "Read-only" in done.stderr
+
+
+def test_a_full_disk_stops_the_batch_with_a_message_and_the_next_run_goes_on(tmp_path: Path) -> None:
+    inputs, out = _copies(tmp_path / "in", 12), tmp_path / "out"
+    out.mkdir()
+    batch = f'"$PY" -m extractor.cli batch "{inputs}" --out "{out}" --quiet --workers 1'
+    done = _in_namespace(f'mount -t tmpfs -o size=400k tmpfs "{out}" && {{ {batch}; echo "first=$?"; }} && '
+                         f'mount -o remount,size=50m "{out}" && {{ {batch}; echo "second=$?"; }} && '
+                         f'cat "{out}/summary.json"')
+    assert "first=3" in done.stdout and "second=0" in done.stdout, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert "is full" in done.stderr and "run the same command again" in done.stderr
+    summary = json.loads(done.stdout[done.stdout.index("{"):])
+    assert summary["skipped"] > 0 and summary["skipped"] + summary["extracted"] == 12
+    assert summary["counts"].get("failed", 0) == 0, "nothing the full disk did is a document's result"
+
+
+@pytest.mark.parametrize("damage", ["truncated", "random", "foreign"])
+def test_a_damaged_or_foreign_journal_is_set_aside_and_rebuilt(tmp_path: Path, damage: str, capsys) -> None:
+    inputs, out = _copies(tmp_path / "in", 5), tmp_path / "out"
+    run_batch([inputs], Settings(), out, progress=None)
+    before = {name: (out / name).read_bytes() for name in OUTPUTS}
+    journal = out / "manifest.sqlite"
+    with sqlite3.connect(journal) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if damage == "truncated":
+        journal.write_bytes(journal.read_bytes()[:3000])
+    elif damage == "random":
+        journal.write_bytes(os.urandom(8192))
+    else:
+        journal.unlink()
+        with sqlite3.connect(journal) as db:
+            db.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY, caption TEXT)")
+    code = main(["batch", str(inputs), "--out", str(out), "--quiet"])
+    printed = capsys.readouterr()
+    assert code == 0 and "Traceback" not in printed.err
+    assert "manifest.sqlite could not be used" in printed.out and "rebuilt from the result files" in printed.out
+    assert "5 finished documents recovered" in printed.out and "(0 extracted, 5 already done)" in printed.out
+    assert len([p for p in out.glob("manifest.sqlite.damaged-*") if not p.name.endswith(("-wal", "-shm"))]) == 1
+    assert {name: (out / name).read_bytes() for name in OUTPUTS} == before
+    assert _journaled(out) == 5
