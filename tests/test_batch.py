@@ -455,3 +455,11 @@ def test_a_damaged_or_foreign_journal_is_set_aside_and_rebuilt(tmp_path: Path, d
     assert len([p for p in out.glob("manifest.sqlite.damaged-*") if not p.name.endswith(("-wal", "-shm"))]) == 1
     assert {name: (out / name).read_bytes() for name in OUTPUTS} == before
     assert _journaled(out) == 5
+
+
+def test_a_review_store_that_cannot_be_opened_is_a_message(tmp_path: Path, capsys) -> None:
+    pytest.importorskip("extractor.review.store", reason="the review package is not installed")
+    inputs = _copies(tmp_path / "in", 1)
+    code = main(["batch", str(inputs), "--out", str(tmp_path / "out"), "--db", str(tmp_path / "no" / "such" / "x.db")])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot open the review store" in err and "Traceback" not in err

@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..errors import ExtractorError
 from ..settings import Settings
 
 
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return _usage("--workers must be at least 1")
     try:
         store = open_store(settings.db_path) if settings.db_path else None
-    except ReviewUnavailable as exc:
+    except (ReviewUnavailable, ExtractorError) as exc:  # not installed; cannot be opened
         return _usage(str(exc))
     try:
         summary = run_batch(args.inputs, settings, args.out, workers=args.workers, engine=args.engine,

@@ -344,10 +344,14 @@ def _start_local_cluster(ray, workers: int) -> None:  # type: ignore[no-untyped-
     # workers must import this package as the driver does, installed or from a checkout
     package_root = str(Path(__file__).resolve().parents[2])
     path = os.pathsep.join([package_root, *filter(None, [os.environ.get("PYTHONPATH")])])
-    ray.init(
-        num_cpus=workers,
-        include_dashboard=False,
-        log_to_driver=False,
-        logging_level=logging.ERROR,  # its start-up chatter is not for our users
-        runtime_env={"env_vars": {"PYTHONPATH": path}},
-    )
+    try:
+        ray.init(
+            num_cpus=workers,
+            include_dashboard=False,
+            log_to_driver=False,
+            logging_level=logging.ERROR,  # its start-up chatter is not for our users
+            runtime_env={"env_vars": {"PYTHONPATH": path}},
+        )
+    except Exception as exc:  # Ray's own errors, timeouts, OSErrors: all mean it cannot run here
+        raise EngineUnavailable(f"the ray engine could not start a local cluster: {type(exc).__name__}: {exc}; "
+                                "use the default --engine local") from None
