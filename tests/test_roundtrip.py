@@ -130,6 +130,16 @@ MUTATIONS: dict[str, Callable[[Document, random.Random], None]] = {
 }
 
 
+def _renumber(doc: Document) -> None:
+    """Positions as a reader would have given them to the mutated document."""
+    for index, block in enumerate(doc.blocks):
+        if isinstance(block, TableBlock):
+            block.where.table = index
+            for r, row in enumerate(block.rows):
+                for cell in row:
+                    cell.where.table, cell.where.row = index, r
+
+
 def _results(path: Path, settings: Settings) -> Iterator[tuple[str, Result]]:
     original = load(path, settings)
     yield "original", _extract(original, settings)
@@ -138,14 +148,19 @@ def _results(path: Path, settings: Settings) -> Iterator[tuple[str, Result]]:
         for variant in range(VARIANTS):
             doc = original.model_copy(deep=True)
             mutate(doc, rng)
+            _renumber(doc)
             yield f"{name}#{variant}", _extract(doc, settings)
 
 
 def _extract(doc: Document, settings: Settings) -> Result:
+    """As ``pipeline.extract`` answers for a document (the parser's own bugs are tests/test_fuzz.py's
+    business; a result says "internal error" for them, and that result must round-trip too)."""
     try:
         return extract_document(doc, settings)
-    except errors.NotAReport as exc:  # as pipeline.extract answers it
+    except errors.NotAReport as exc:
         return Result(document=doc.source.path, status="not_a_report", error=str(exc))
+    except Exception as exc:
+        return Result(document=doc.source.path, status="failed", error=f"internal error: {type(exc).__name__}: {exc}")
 
 
 # ---- every writer, and how its output is read back ---------------------------------------------------
