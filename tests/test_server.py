@@ -5,12 +5,15 @@ that are not a document; 401 without (or with a wrong) token.
 """
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import importlib.util
 import os
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -39,9 +42,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("service")
 
 
-@pytest.fixture(scope="module")
-def base_url(data_dir: Path) -> Iterator[str]:
-    app = create_app(Settings(max_unzipped_bytes=UNZIPPED), data_dir, TOKEN, max_upload_bytes=LIMIT)
+@contextlib.contextmanager
+def _serving(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -50,9 +52,18 @@ def base_url(data_dir: Path) -> Iterator[str]:
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
     assert server.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=20)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def base_url(data_dir: Path) -> Iterator[str]:
+    app = create_app(Settings(max_unzipped_bytes=UNZIPPED), data_dir, TOKEN, max_upload_bytes=LIMIT)
+    with _serving(app) as url:
+        yield url
 
 
 @pytest.fixture
@@ -191,3 +202,102 @@ def test_huge_numbers_in_queries_are_answered(client: httpx.Client, params: dict
     response = client.get("/documents", params=params)
     assert response.status_code in (200, 422)
     assert response.status_code == 200 or "error" in response.json() or "detail" in response.json()
+
+
+# ---- issue 13: the API for integrators -------------------------------------------------------------
+
+
+class _Stalled(concurrent.futures.Executor):
+    """An executor that takes work and never starts it: documents stay pending for as long as a test
+    needs (the executor factory is the service's parameter for this)."""
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return concurrent.futures.Future()
+
+
+@pytest.fixture(scope="module")
+def stalled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    data = tmp_path_factory.mktemp("stalled")
+    app = create_app(Settings(), data, TOKEN, executor_factory=lambda workers: _Stalled())
+    with _serving(app) as url:
+        yield url, data
+
+
+def test_health_needs_no_token(base_url: str) -> None:
+    response = httpx.get(base_url + "/health")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+def test_accepted_says_where_and_when_to_poll(client: httpx.Client) -> None:
+    text = SAMPLE.read_text(encoding="utf-8") + "\n（另一份）\n"
+    response = _upload(client, "another.txt", text.encode())
+    assert response.status_code == 202
+    doc_id = response.json()["id"]
+    assert response.headers["location"] == f"{client.base_url}/documents/{doc_id}"
+    if response.json()["status"] != "done":
+        assert int(response.headers["retry-after"]) >= 1
+    assert client.get(response.headers["location"]).status_code == 200
+
+
+def test_pending_running_done_with_iso_times(stalled: tuple[str, Path]) -> None:
+    from extractor.server.storage import UploadStore
+
+    url, data = stalled
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
+        first = _upload(c, "a.txt", SAMPLE.read_bytes()).json()["id"]
+        second = _upload(c, "b.txt", SAMPLE.read_bytes() + b"\n").json()["id"]
+        body = c.get(f"/documents/{second}").json()
+        assert body["status"] == "pending" and body["waiting_before"] == 1
+        received = datetime.fromisoformat(body["received"].replace("Z", "+00:00"))
+        assert received.tzinfo is not None and abs(time.time() - received.timestamp()) < 60
+        UploadStore(data).mark_running(first)
+        body = c.get(f"/documents/{first}").json()
+        assert body["status"] == "running" and body["running_seconds"] >= 0
+        assert datetime.fromisoformat(body["started"].replace("Z", "+00:00")).tzinfo is not None
+        assert c.get(f"/documents/{second}").json()["waiting_before"] == 0
+        listed = {d["id"]: d["status"] for d in c.get("/documents", params={"status": "running"}).json()["documents"]}
+        assert listed == {first: "running"}
+        flat = c.get(f"/documents/{first}/flat")
+        assert flat.status_code == 409 and first in flat.json()["message"] and "{id}" not in flat.json()["message"]
+        refused = c.delete(f"/documents/{second}")
+        assert refused.status_code == 409 and refused.json()["error"] == "pending"
+
+
+def test_delete_removes_a_document(client: httpx.Client) -> None:
+    doc_id = _upload(client, "to-delete.txt", SAMPLE.read_bytes() + b"\n\n").json()["id"]
+    _poll(client, doc_id)
+    assert client.delete(f"/documents/{doc_id}").status_code == 204
+    assert client.get(f"/documents/{doc_id}").status_code == 404
+    assert client.delete(f"/documents/{doc_id}").status_code == 404
+    assert doc_id not in {d["id"] for d in client.get("/documents").json()["documents"]}
+
+
+@pytest.mark.parametrize("method,path,kwargs,status", [
+    ("GET", "/documents", {"params": {"limit": 0}}, 422),
+    ("GET", "/documents", {"params": {"status": "bogus"}}, 422),
+    ("GET", "/documents", {"params": {"year": "twenty"}}, 422),
+    ("POST", "/documents", {"data": {"other": "x"}}, 422),
+    ("GET", "/no/such/path", {}, 404),
+    ("PUT", "/documents", {}, 405),
+])
+def test_every_error_has_one_shape(client: httpx.Client, method: str, path: str, kwargs: dict, status: int) -> None:
+    response = client.request(method, path, **kwargs)
+    assert response.status_code == status
+    assert set(response.json()) == {"error", "message"} and response.json()["message"]
+
+
+def test_validation_errors_say_what_was_wrong(client: httpx.Client) -> None:
+    body = client.get("/documents", params={"limit": 0}).json()
+    assert body["error"] == "invalid_request" and body["message"].startswith("limit:")
+
+
+def test_api_docs_are_served_offline_and_say_how_to_pass_the_token(client: httpx.Client, base_url: str) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "/docs/assets/swagger-ui-bundle.js" in page.text and "cdn" not in page.text.lower()
+    assert client.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/docs/assets/swagger-ui.css").status_code == 200
+    assert "Authorization: Bearer" in client.get("/openapi.json").json()["info"]["description"]
+    browser = httpx.get(base_url + "/docs", headers={"Accept": "text/html"})
+    assert browser.status_code == 401 and "text/html" in browser.headers["content-type"]
+    assert "API token as the password" in browser.text and "Authorization: Bearer" in browser.text
