@@ -142,7 +142,9 @@ def test_unknown_document_is_404(client: httpx.Client) -> None:
 
 
 def test_openapi_documents_the_endpoints(client: httpx.Client) -> None:
-    paths = client.get("/openapi.json").json()["paths"]
+    schema = client.get("/openapi.json").json()
+    assert "HTTPValidationError" not in schema["components"]["schemas"], "one error shape, documented as such"
+    paths = schema["paths"]
     assert {"/documents", "/documents/{doc_id}", "/documents/{doc_id}/flat"} <= set(paths)
     assert {"413", "415"} <= set(paths["/documents"]["post"]["responses"])
 
@@ -301,3 +303,36 @@ def test_api_docs_are_served_offline_and_say_how_to_pass_the_token(client: httpx
     browser = httpx.get(base_url + "/docs", headers={"Accept": "text/html"})
     assert browser.status_code == 401 and "text/html" in browser.headers["content-type"]
     assert "API token as the password" in browser.text and "Authorization: Bearer" in browser.text
+
+
+def test_the_docs_page_renders_in_a_browser_with_no_network(base_url: str) -> None:
+    """Swagger UI from the service alone: every request to another host is refused, and the page
+    still lists the operations."""
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    outside: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
+        try:
+            context = browser.new_context(http_credentials={"username": "me", "password": TOKEN})
+            page = context.new_page()
+
+            def only_here(route) -> None:  # type: ignore[no-untyped-def]
+                if route.request.url.startswith(base_url):
+                    route.continue_()
+                else:
+                    outside.append(route.request.url)
+                    route.abort()
+
+            page.route("**/*", only_here)
+            page.goto(base_url + "/docs")
+            page.wait_for_selector(".opblock-summary-path", timeout=20_000)
+            paths = {" ".join(t.split()).replace("\u200b", "") for t in page.locator(".opblock-summary-path").all_inner_texts()}
+            assert "/documents/{doc_id}/flat" in paths and "/health" in paths
+            assert page.locator("button.authorize").count() == 1, "the token can be given on the page"
+        finally:
+            browser.close()
+    assert outside == [], f"the docs page reached out: {outside}"

@@ -178,7 +178,7 @@ def _routes(app: FastAPI, store: UploadStore, extractions: Extractions, max_uplo
                         format=meta.get("format", fmt))
 
     @app.get("/documents/{doc_id}", response_model=DocumentOut, response_model_exclude_none=True,
-             responses=_errors(401, 404))
+             responses=_errors(401, 404, 422))
     async def get_document(doc_id: str):
         meta = store.meta(doc_id)
         if meta is None:
@@ -189,7 +189,7 @@ def _routes(app: FastAPI, store: UploadStore, extractions: Extractions, max_uplo
                            result_status=result["status"] if result else None,
                            result=Result.model_validate(result) if result else None)
 
-    @app.get("/documents/{doc_id}/flat", responses=_errors(401, 404, 409))
+    @app.get("/documents/{doc_id}/flat", responses=_errors(401, 404, 409, 422))
     async def get_flat(doc_id: str) -> dict[str, Any]:
         if store.meta(doc_id) is None:
             return _not_found(doc_id)  # type: ignore[return-value]
@@ -198,7 +198,7 @@ def _routes(app: FastAPI, store: UploadStore, extractions: Extractions, max_uplo
             return error_response(409, "pending", f"still being extracted: poll GET /documents/{doc_id}")  # type: ignore[return-value]
         return flat(Result.model_validate(result))
 
-    @app.delete("/documents/{doc_id}", status_code=204, response_class=Response, responses=_errors(401, 404, 409))
+    @app.delete("/documents/{doc_id}", status_code=204, response_class=Response, responses=_errors(401, 404, 409, 422))
     async def delete_document(doc_id: str) -> Response:
         """Remove the upload and its result (a copy queued for review stays in the review store)."""
         if store.meta(doc_id) is None:
