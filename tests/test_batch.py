@@ -27,7 +27,7 @@ from extractor.settings import Settings
 from .conftest import ROOT, SAMPLES
 
 SAMPLE_FILES = sorted(SAMPLES.glob("*.txt"))
-OUTPUTS = ("results.jsonl", "results.csv", "results.parquet")
+OUTPUTS = ("results.jsonl", "results.csv", "results.parquet", "values.csv", "fields.csv")
 ARTICLE = "今天天气晴朗，市民纷纷外出踏青。公园里游人如织，春意盎然。\n".encode()
 
 
@@ -463,3 +463,65 @@ def test_a_review_store_that_cannot_be_opened_is_a_message(tmp_path: Path, capsy
     code = main(["batch", str(inputs), "--out", str(tmp_path / "out"), "--db", str(tmp_path / "no" / "such" / "x.db")])
     err = capsys.readouterr().err
     assert code == 2 and "cannot open the review store" in err and "Traceback" not in err
+
+
+# ---- issue 13: outputs an analyst can use -------------------------------------------------------
+
+
+def test_tables_carry_format_reasons_flags_pages_types_and_a_field_dictionary(tmp_path: Path, capsys) -> None:
+    import csv
+
+    import pyarrow.parquet as pq
+
+    from extractor.batch.outputs import value_columns
+
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    for sample in SAMPLE_FILES[:3]:  # 000 and 001 need review: inferred values
+        shutil.copy(sample, inputs / sample.name)
+    pdf = sorted((ROOT / "evals" / "pdf_native").glob("*.pdf"))[0]
+    shutil.copy(pdf, inputs / pdf.name)
+    assert main(["batch", str(inputs), "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+
+    results = list(csv.DictReader((out / "results.csv").read_text(encoding="utf-8-sig").splitlines()))
+    by_name = {Path(r["document"]).name: r for r in results}
+    assert by_name[pdf.name]["format"] == "pdf" and by_name[SAMPLE_FILES[0].name]["format"] == "text"
+    flagged = by_name[SAMPLE_FILES[0].name]
+    assert flagged["status"] == "needs_review" and "inferred" in flagged["review_reasons"]
+    assert by_name[pdf.name]["review_reasons"] == ""
+
+    values = list(csv.DictReader((out / "values.csv").read_text(encoding="utf-8-sig").splitlines()))
+    inferred = [v for v in values if Path(v["document"]).name == SAMPLE_FILES[0].name and v["method"] == "inferred"]
+    assert inferred and all("inferred" in v["flags"] for v in inferred), "an inferred value never passes for printed"
+    fee = next(v for v in values if v["key"] == "active.admin_fees.amount_10k_yuan"
+               and Path(v["document"]).name == SAMPLE_FILES[0].name)
+    assert fee["value"] == "5268464.2119" and fee["unit"] == "万元" and fee["label"] == "行政事业性收费 本年收费金额"
+    assert {v["page"] for v in values if Path(v["document"]).name == pdf.name} - {""}, "a PDF's values have pages"
+
+    fields = list(csv.DictReader((out / "fields.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert [f["key"] for f in fields] == value_columns(), "the dictionary covers every column of results.csv"
+    assert all(f["label"] and f["type"] in ("int", "decimal", "text") for f in fields)
+
+    table = pq.read_table(out / "results.parquet")
+    assert str(table.schema.field("active.admin_fees.amount_10k_yuan").type) == "decimal128(38, 6)"
+    assert str(table.schema.field("requests.total.total").type) == "int64"
+    fees = dict(zip(table.column("document").to_pylist(), table.column("active.admin_fees.amount_10k_yuan").to_pylist()))
+    assert str(fees[str(inputs / SAMPLE_FILES[0].name)]) == "5268464.211900"
+
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert [Path(d).name for d in summary["to_review"]] == [p.name for p in SAMPLE_FILES[:2]]
+    assert "to review (2" in printed and SAMPLE_FILES[0].name in printed
+    assert f"outputs in {out}:" in printed and "values.csv" in printed and "fields.csv" in printed
+
+
+def test_an_amount_that_is_not_a_decimal_keeps_the_column_text() -> None:
+    from extractor.batch.outputs import Detail, parquet_bytes
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [{"document": d, "status": "ok", "values": {"active.admin_fees.amount_10k_yuan": v}}
+            for d, v in (("a", "12.5"), ("b", "约5")) ]
+    table = pq.read_table(pa.BufferReader(parquet_bytes(rows, [Detail(), Detail()], ["active.admin_fees.amount_10k_yuan"])))
+    assert table.column("active.admin_fees.amount_10k_yuan").to_pylist() == ["12.5", "约5"]

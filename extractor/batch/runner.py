@@ -42,7 +42,7 @@ from . import review as review_bridge
 from .crossyear import Doc, cross_checks
 from .engines import Engine, EngineUnavailable, engine_for
 from .inputs import collect
-from .jobs import DISK_FULL, ExtractFn, Job, Outcome, flat_path, load_result, run_job
+from .jobs import DISK_FULL, ExtractFn, Job, Outcome, flat_path, load_result, rich_path, run_job
 from .manifest import Entry, JournalDamaged, Key, Manifest, content_sha256, run_versions, versions_text
 from .progress import Progress
 from .summary import EXIT_OUTPUT, EXIT_USAGE, STATUSES, BatchSummary, Problem, review_reasons
@@ -253,8 +253,9 @@ def _enqueue(store: Any, enqueue: Enqueue, out: Path, outcome: Outcome, queue: d
 
 
 def _finish(plan: Sequence[Planned], out: Path, summary: BatchSummary, temporary: dict[Key, Outcome]) -> None:
-    rows = [_row(item, out, temporary.get(item.key)) for item in plan]
-    paths = outputs.write_all(rows, out)
+    read = [_row(item, out, temporary.get(item.key)) for item in plan]
+    rows = [row for row, _ in read]
+    paths = outputs.write_all(rows, [detail for _, detail in read], out)
     atomic.write_bytes(out / "index.jsonl", _index_bytes(plan))
     cross = cross_checks([Doc(i.document, i.key.sha256, r["status"], r.get("values") or {})
                           for i, r in zip(plan, rows, strict=True)])
@@ -264,25 +265,29 @@ def _finish(plan: Sequence[Planned], out: Path, summary: BatchSummary, temporary
     summary.counts = {status: counts[status] for status in STATUSES if counts[status]}
     summary.problems = [Problem(r["document"], r["status"], r.get("error") or "")
                         for r in rows if r["status"] in ("failed", "not_a_report")]
+    summary.to_review = [r["document"] for r in rows if r["status"] == "needs_review"]
     summary.temporary = sum(1 for item in plan if item.key in temporary)
     summary.review_reasons = review_reasons(rows)
     summary.cross = {k: v for k, v in cross_json.items() if k != "findings"}
     summary.outputs = [p.name for p in paths] + ["index.jsonl", "cross_checks.json", "summary.json"]
 
 
-def _row(item: Planned, out: Path, temporary: Outcome | None) -> dict[str, Any]:
+def _row(item: Planned, out: Path, temporary: Outcome | None) -> tuple[dict[str, Any], outputs.Detail]:
     """The flat result of one input, under the input's own name (a shared result carries the name of
-    whichever file was extracted first); this run's temporary failure when it had one."""
+    whichever file was extracted first), and what its rich result adds; this run's temporary
+    failure when it had one."""
+    detail = outputs.Detail()
     if temporary is not None:
         row = _failed_row(item, temporary.error or "failed")
     else:
         try:
             row = json.loads(flat_path(out, item.key).read_text(encoding="utf-8"))
+            detail = outputs.Detail.of(json.loads(rich_path(out, item.key).read_text(encoding="utf-8")))
         except (OSError, ValueError) as exc:
             row = _failed_row(item, f"its result file is missing or damaged ({type(exc).__name__}); "
                                     "run the batch again")
     row["document"] = item.document
-    return row
+    return row, detail
 
 
 def _failed_row(item: Planned, error: str) -> dict[str, Any]:

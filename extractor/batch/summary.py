@@ -9,11 +9,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .outputs import review_reasons as reasons_of
+
 STATUSES = ("ok", "needs_review", "not_a_report", "failed")
 # 0: no document failed; 1: some did; 2: a usage error; 3: the output folder cannot be written
 # (read-only, disk full); 130: interrupted
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-SHOWN_PROBLEMS = 20  # the printed summary lists this many; summary.json has them all
+SHOWN_PROBLEMS = 20  # the printed summary lists this many problems and documents to review; summary.json all
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class BatchSummary:
     interrupted: bool = False
     counts: dict[str, int] = field(default_factory=dict)  # by status, over every file of the batch
     problems: list[Problem] = field(default_factory=list)  # failed and not_a_report, with the reason
+    to_review: list[str] = field(default_factory=list)  # the documents that need review, in input order
     temporary: int = 0  # failed for a temporary reason (crash, timeout, I/O): tried again on the next run
     notes: list[str] = field(default_factory=list)  # what the batch did about its own trouble (a damaged journal)
     review_reasons: dict[str, int] = field(default_factory=dict)  # what sent documents to needs_review
@@ -90,8 +93,10 @@ class BatchSummary:
             yield _queue_line(self.review_queue)
         if self.cross:
             yield _cross_line(self.cross)
+        if self.to_review:
+            yield from _review_lines(self.to_review)
         if self.outputs:
-            yield "outputs: " + ", ".join(self.outputs)
+            yield f"outputs in {self.out_dir}: " + ", ".join(self.outputs)
 
     def _status_note(self, status: str) -> str:
         if status == "needs_review" and self.review_reasons:
@@ -107,12 +112,16 @@ def review_reasons(flat_rows: Sequence[dict[str, Any]]) -> dict[str, int]:
     """Finding rules and flag reasons of the needs_review documents, counted once per document."""
     counts: Counter[str] = Counter()
     for row in flat_rows:
-        if row.get("status") != "needs_review":
-            continue
-        reasons = {f["rule"] for f in row.get("findings") or []}
-        reasons |= {r for rs in (row.get("flags") or {}).values() for r in rs}
-        counts.update(reasons)
+        counts.update(reasons_of(row))
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _review_lines(documents: Sequence[str]) -> Iterable[str]:
+    yield f"  to review ({len(documents)}; values.csv says which values and why):"
+    for document in documents[:SHOWN_PROBLEMS]:
+        yield f"    {document}"
+    if len(documents) > SHOWN_PROBLEMS:
+        yield f"    … and {len(documents) - SHOWN_PROBLEMS} more (see summary.json)"
 
 
 def _problem_lines(problems: Sequence[Problem]) -> Iterable[str]:
