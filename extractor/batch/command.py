@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..errors import ExtractorError
 from ..settings import Settings
 
 
@@ -16,7 +17,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Extract every input (files, folders searched recursively, glob patterns) into DIR: one "
                     "result per document, then results.jsonl/.csv/.parquet, cross-report checks and a summary. "
                     "Running again with the same DIR skips what is done (resume after Ctrl-C or a crash). "
-                    "Exit code: 0 when no document failed, 1 when some did, 130 when interrupted, 2 on usage errors.")
+                    "Documents that failed for a temporary reason (a crash, a timeout, a file or disk that could not be "
+                    "used) are tried again by the next run. Exit code: 0 when no document failed, 1 when some did, "
+                    "2 on usage errors, 3 when the output folder cannot be written (read-only, disk full), "
+                    "130 when interrupted.")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="a file, a folder or a glob pattern (quote it)")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder (created if needed)")
     p.add_argument("--workers", type=int, default=2, help="parallel workers (default 2)")
@@ -38,13 +42,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return _usage("--workers must be at least 1")
     try:
         store = open_store(settings.db_path) if settings.db_path else None
-    except ReviewUnavailable as exc:
+    except (ReviewUnavailable, ExtractorError) as exc:  # not installed; cannot be opened
         return _usage(str(exc))
     try:
         summary = run_batch(args.inputs, settings, args.out, workers=args.workers, engine=args.engine,
                             store=store, progress=None if args.quiet else sys.stderr)
     except BatchError as exc:
-        return _usage(str(exc))
+        print(f"extractor batch: {exc}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:  # before any work began: nothing to keep
         print("interrupted", file=sys.stderr)
         return 130

@@ -8,6 +8,7 @@ would turn the interruption into a generic 400, so the app's own response is dis
 """
 from __future__ import annotations
 
+from ..settings import limit_name
 from .errors import send_error
 
 # multipart framing (boundaries, part headers, other fields) on top of the file itself
@@ -60,4 +61,5 @@ class BodyLimit:
 
 
 def too_large_message(max_bytes: int) -> str:
-    return f"the upload is larger than the limit of {max_bytes / 1_048_576:.1f} MB ({max_bytes} bytes)"
+    return (f"the upload is larger than the limit of {max_bytes / 1_048_576:.1f} MB ({max_bytes} bytes; "
+            f"{limit_name('max_upload_bytes')} or serve --max-upload-mb)")
