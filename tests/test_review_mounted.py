@@ -22,7 +22,7 @@ import pytest
 from extractor.review.auth import hash_password
 from extractor.review.background import BackgroundServer
 from extractor.review.store import SQLiteStore
-from extractor.review.web import _safe_next
+from extractor.review.signin import safe_next as _safe_next
 from extractor.server.app import create_app
 from extractor.settings import Settings
 
