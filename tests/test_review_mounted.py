@@ -142,7 +142,7 @@ def test_review_a_document_under_the_mount(page, service: Service) -> None:
     page.wait_for_selector(f'tr.audit-entry[data-key="{MISPRINTED}"]')
     entry = page.text_content(f'tr.audit-entry[data-key="{MISPRINTED}"]')
     assert "6 → 5" in entry and USER in entry
-    assert page.url == f"{url}/review/doc/{service.misprinted}?focus={MISPRINTED}"
+    assert page.url.startswith(f"{url}/review/doc/{service.misprinted}?focus=")  # updated in place, moved on
     assert service.store.current(service.misprinted).result().report.values[MISPRINTED].value == 5
 
     page.click("header button:text('Sign out')")
@@ -163,6 +163,17 @@ def test_a_deep_link_survives_sign_in_and_pdf_pages_load(page, service: Service)
     page.wait_for_function(SHOWN, arg=[image, f"{url}{target}/page/"])
     page.select_option("#page-select", "2")
     page.wait_for_function(SHOWN, arg=[image, f"{url}{target}/page/2.png"])
+    # zoom: the page is rendered again at the width it is shown at, not scaled up from a small image
+    fit = page.evaluate("document.getElementById('page-image').naturalWidth")
+    page.keyboard.press("+")
+    page.wait_for_function("w => document.getElementById('page-image').complete && "
+                           "document.getElementById('page-image').naturalWidth > w", arg=fit)
+    zoomed = page.evaluate("[document.getElementById('page-image').naturalWidth, "
+                           "document.getElementById('page-image').clientWidth]")
+    assert zoomed[0] >= fit * 1.4 and page.text_content("#zoom-level") == "150%"
+    assert abs(zoomed[0] - zoomed[1]) <= 2  # one image pixel per screen pixel (device pixel ratio 1)
+    frame = page.query_selector("#page-frame")
+    assert frame.evaluate("f => f.scrollWidth > f.clientWidth")  # wider than its frame: scrolls sideways
     assert_stayed_under_review(traffic, url)
 
 

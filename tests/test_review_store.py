@@ -176,31 +176,35 @@ def test_invalid_corrections_are_refused(store: SQLiteStore, doc: int) -> None:
     assert store.counts()["versions"] == 1
 
 
-def test_two_concurrent_corrections_on_one_item_lose_no_update(store: SQLiteStore, doc: int) -> None:
+@pytest.mark.parametrize(("reviewers", "refusal"), [
+    (("alice", "bob"), "is working on document"),  # the first to write holds the document
+    (("alice", "alice"), "changed while you were editing"),  # one reviewer in two tabs: the version check
+])
+def test_two_concurrent_corrections_on_one_item_lose_no_update(store: SQLiteStore, doc: int,
+                                                               reviewers: tuple[str, str], refusal: str) -> None:
     barrier = threading.Barrier(2)
-    outcomes: dict[str, object] = {}
+    outcomes: dict[int, object] = {}
 
     def correct(reviewer: str, value: int) -> None:
         own = SQLiteStore(store.path)  # a connection of its own, as two server workers would have
         barrier.wait()
         try:
-            outcomes[reviewer] = queue.apply_correction(own, doc, MISPRINTED, value, reviewer, 1)
+            outcomes[value] = queue.apply_correction(own, doc, MISPRINTED, value, reviewer, 1)
         except StoreError as exc:
-            outcomes[reviewer] = exc
+            outcomes[value] = exc
 
-    threads = [threading.Thread(target=correct, args=a) for a in (("alice", 5), ("bob", 7))]
+    threads = [threading.Thread(target=correct, args=a) for a in zip(reviewers, (5, 7))]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    winners = [r for r, o in outcomes.items() if o == 2]
+    winners = [v for v, o in outcomes.items() if o == 2]
     losers = [o for o in outcomes.values() if isinstance(o, StoreError)]
     assert len(winners) == 1 and len(losers) == 1, outcomes
-    assert "changed while you were editing" in str(losers[0]) and "reload" in str(losers[0])
+    assert refusal in str(losers[0])
     current = store.current(doc)
-    assert current.number == 2 and current.created_by == winners[0]
-    assert current.result().report.values[MISPRINTED].value == {"alice": 5, "bob": 7}[winners[0]]
-    assert [c.reviewer for c in store.corrections(doc)] == winners
+    assert current.number == 2 and current.result().report.values[MISPRINTED].value == winners[0]
+    assert [c.new for c in store.corrections(doc)] == winners
 
 
 def test_the_store_itself_refuses_a_stale_commit(store: SQLiteStore, doc: int) -> None:
@@ -244,8 +248,10 @@ def test_accept_and_skip(store: SQLiteStore, doc: int) -> None:
     assert (accepted.key, accepted.old, accepted.new, accepted.reason) == (cells[0].keys[0], 0, 0, "accepted")
     assert (skipped.key, skipped.reason) == (cells[1].keys[0], "skipped")
     assert accepted.decision != skipped.decision
-    with pytest.raises(StoreError, match="already settled"):
+    with pytest.raises(LeaseConflict, match="alice is working on"):
         queue.accept(store, cells[0].id, "bob")
+    with pytest.raises(StoreError, match="already settled"):
+        queue.accept(store, cells[0].id, "alice")
     queue.accept(store, cells[1].id, "alice")  # a skipped item can still be settled
     assert [r.open for r in store.queue(QueueFilter())] == [44]  # 46 items, two settled
 

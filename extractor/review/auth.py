@@ -31,7 +31,7 @@ def verify_password(password: str, stored: str | None) -> bool:
     """True when ``password`` matches ``stored``. Always one scrypt of the standard cost, also when
     ``stored`` is missing or malformed (then against a dummy hash, and the answer is False)."""
     parsed = _parse(stored) if stored else None
-    n, r, p, salt, digest = parsed or _dummy()
+    n, r, p, salt, digest = parsed or dummy_hash()
     got = _scrypt(password, salt, n, r, p)
     return hmac.compare_digest(got, digest) and parsed is not None
 
@@ -79,7 +79,7 @@ def _parse(stored: str) -> tuple[int, int, int, bytes, bytes] | None:
 
 
 @functools.cache
-def _dummy() -> tuple[int, int, int, bytes, bytes]:
+def dummy_hash() -> tuple[int, int, int, bytes, bytes]:
     parsed = _parse(hash_password(secrets.token_urlsafe(16)))
     assert parsed is not None
     return parsed

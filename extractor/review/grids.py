@@ -252,4 +252,5 @@ def _where(report: Report, key: str, value: Value) -> dict[str, Any] | None:
 
 def _where_dict(where: Where) -> dict[str, Any]:
     return {"page": where.page, "line": where.line, "line_end": where.line_end or where.line,
-            "bbox": list(where.bbox) if where.bbox else None, "route": where.route}
+            "bbox": list(where.bbox) if where.bbox else None, "route": where.route,
+            "table": where.table, "row": where.row, "col": where.col}

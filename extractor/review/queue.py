@@ -209,6 +209,7 @@ def _commit(store: ReviewStore, document_id: int, reviewer: str, expected_versio
             settle: Callable[[list[ItemRecord]], dict[int, Resolution]]) -> int:
     # The new result is built from the current version; the store refuses the commit unless that is
     # still the version the reviewer saw, so a concurrent change is never silently overwritten.
+    store.check_lease(document_id, reviewer)
     current = store.current(document_id)
     if current.number != expected_version:
         raise StoreError(f"document {document_id} changed while you were editing: you saw version "

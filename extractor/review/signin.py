@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from .auth import Throttle, token_hash, verify_password
+from .auth import Throttle, dummy_hash, token_hash, verify_password
 from .store import ReviewStore
 
 SESSION_SECONDS = 12 * 3600
@@ -37,6 +37,7 @@ class SignIn:
         self.store = store
         self.page = page  # renders a template (ReviewUI.page)
         self.throttle = throttle
+        dummy_hash()  # made now, not on the first unknown name (whose sign-in would take twice as long)
 
     @staticmethod
     def reviewer_of(store: ReviewStore) -> Reviewer:

@@ -62,6 +62,7 @@ class ReviewStore(Protocol):
     def corrections(self, document_id: int | None = None) -> list[CorrectionRecord]: ...
     def lease(self, document_id: int, reviewer: str) -> Lease: ...
     def lease_of(self, document_id: int) -> Lease | None: ...
+    def check_lease(self, document_id: int, reviewer: str) -> None: ...
     def release(self, document_id: int, reviewer: str) -> None: ...
     def release_all(self, reviewer: str) -> None: ...
     def next_document(self, reviewer: str, after: int | None = None) -> int | None: ...
@@ -274,6 +275,13 @@ class SQLiteStore:
                              " WHERE document_id = ? AND expires > ?", (document_id, self._clock())).fetchone()
         return Lease(**dict(row)) if row else None
 
+    def check_lease(self, document_id: int, reviewer: str) -> None:
+        """``LeaseConflict`` when another reviewer holds the document (a refusal says that first:
+        it explains whatever else changed)."""
+        lease = self.lease_of(document_id)
+        if lease is not None and lease.holder != reviewer:
+            raise LeaseConflict(_lease_message(lease))
+
     def release(self, document_id: int, reviewer: str) -> None:
         with self._write() as db:
             db.execute("DELETE FROM leases WHERE document_id = ? AND holder = ?", (document_id, reviewer))
@@ -322,6 +330,7 @@ class SQLiteStore:
         changed since ``base_version``, another reviewer holds it, or no item is left to decide."""
         wanted = ("open",) if status == "skipped" else ("open", "skipped")
         with self._write() as db:
+            self._take_lease(db, document_id, reviewer)
             if base_version is not None:
                 self._check_version(db, document_id, base_version)
             changed = []
@@ -334,7 +343,6 @@ class SQLiteStore:
                     changed.append(item_id)
             if not changed:
                 raise _refusal(db, document_id, item_ids)
-            self._take_lease(db, document_id, reviewer)  # raising rolls the updates above back
             version = db.execute("SELECT MAX(number) FROM versions WHERE document_id = ?",
                                  (document_id,)).fetchone()[0]
             decision = self._insert_audit(db, document_id, version, reviewer,
@@ -346,8 +354,8 @@ class SQLiteStore:
         """Write a reviewed version: the new result, its audit entries and the re-synced items,
         all or nothing. Returns the new version number."""
         with self._write() as db:
-            current = self._check_version(db, commit.document_id, commit.base_version)
             self._take_lease(db, commit.document_id, commit.reviewer)
+            current = self._check_version(db, commit.document_id, commit.base_version)
             number = current + 1
             self._insert_version(db, commit.document_id, number, commit.result_json, commit.reviewer)
             self._insert_audit(db, commit.document_id, number, commit.reviewer, commit.audit)

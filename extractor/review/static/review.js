@@ -460,8 +460,11 @@
   // One decision: post it, take the new state, move on. A refusal shows why, and the state it
   // carries (someone else's version or lease) replaces the stale one.
   async function act(path, body, done) {
-    if (busy) return false;
+    // one decision at a time, each on what the reviewer saw: a key pressed while the last one is
+    // being saved is dropped (and said so), never applied to a decision not yet on screen
+    if (busy) { toast("Still saving the last decision…"); return false; }
     busy = true;
+    document.body.dataset.busy = "1";
     const order = openGroups().map((g) => g.id);
     try {
       const answer = await post(path, Object.assign({ version: state.version }, body));
@@ -472,6 +475,7 @@
       return true;
     } finally {
       busy = false;
+      delete document.body.dataset.busy;
     }
   }
 
