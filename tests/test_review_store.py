@@ -18,6 +18,7 @@ from extractor.review.export import export_csv, export_gold, export_json
 from extractor.review.groups import groups_of
 from extractor.review.migrations import MIGRATIONS
 from extractor.review.records import Commit, QueueFilter
+from extractor.review.stats import review_stats
 from extractor.review.store import SQLiteStore
 
 from .conftest import SAMPLES, document_of, load_gold
@@ -390,3 +391,28 @@ def test_review_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
     assert (tmp_path / "csv" / "reports.csv").is_file()
     assert cli_main(["review", "stats", "--db", db]) == 0
     assert "decisions per document" in capsys.readouterr().out
+
+
+# ---- effort, from the audit log ------------------------------------------------------------------
+
+def test_decisions_and_minutes_per_settled_document(store: SQLiteStore, doc: int, clock: Clock, settings) -> None:
+    other, _ = queue.enqueue(store, extract(SAMPLES / "003_789289a633dda78a.txt", settings))
+    third, _ = queue.enqueue(store, extract(SAMPLES / "000_4ae575586cf2a2c2.txt", settings))
+    assert review_stats(store).settled == 0 and review_stats(store).decisions_per_document is None
+    clock.now += 30
+    queue.apply_correction(store, doc, MISPRINTED, 5, "alice", 1)  # starts alice's session: no time known
+    for _ in range(2):
+        clock.now += 60
+        first_open = next(g for g in groups_of(store.current(doc).result(), store.items(doc)) if g.status == "open")
+        queue.accept_group(store, doc, first_open.id, "alice", 2)
+    for group in groups_of(store.current(other).result(), store.items(other)):
+        clock.now += 90  # each 90 s after alice's decision before it
+        queue.accept_group(store, other, group.id, "alice", 1)
+    n = len(groups_of(store.current(other).result(), store.items(other)))
+    clock.now += 45 * 60  # a break
+    queue.skip(store, store.items(third)[0].id, "alice")
+    stats = review_stats(store)
+    assert (stats.documents, stats.settled, stats.open, stats.decisions) == (3, 2, 1, 3 + n + 1)
+    assert stats.decisions_per_document == (3 + n) / 2
+    assert stats.minutes_per_document == pytest.approx((120 + 90 * n) / 2 / 60)
+    assert stats.summary().startswith("2 of 3 documents settled: ")
