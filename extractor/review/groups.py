@@ -55,7 +55,8 @@ def groups_of(result: Result, items: list[ItemRecord], labels: dict[str, str] | 
         if not members:
             continue
         claimed.update(i.id for i in members)
-        causes.append(_group(f"cause:{cause.id}", "cause", cause.flag, cause.message, tuple(cause.keys), members))
+        causes.append(_group(f"cause:{cause.id}", "cause", cause.flag, _with_details(cause.message, members),
+                             tuple(cause.keys), members))
     failing = [i for i in identities if i.id not in claimed]
     claimed.update(i.id for i in failing)
     leftovers = [i for i in items if i.id not in claimed and i.status != "settled"]
@@ -93,6 +94,12 @@ def _identity_groups(items: list[ItemRecord], labels: dict[str, str]) -> list[Gr
         groups.append(_group(f"identity:{members[0].id}", "identity", members[0].rule, message, tuple(keys),
                              members))
     return groups
+
+
+def _with_details(message: str, members: list[ItemRecord]) -> str:
+    """The cause, and what the checker said about its one or two cells (the figures that disagree)."""
+    details = list(dict.fromkeys(i.detail for i in members if i.detail))
+    return f"{message}: {'; '.join(details)}" if 0 < len(details) <= 2 else message
 
 
 def _rule_groups(items: list[ItemRecord]) -> list[Group]:

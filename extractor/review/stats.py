@@ -30,7 +30,7 @@ class ReviewStats:
 
     def summary(self) -> str:
         if not self.settled:
-            return f"{self.documents} documents, none settled yet; {self.decisions} decisions so far"
+            return f"{self.documents} documents, none settled yet; {self.decisions} decision(s) so far"
         return (f"{self.settled} of {self.documents} documents settled: {self.decisions_per_document:.1f} "
                 f"decisions and {self.minutes_per_document:.1f} minutes per document")
 

@@ -11,16 +11,18 @@ from typing import Any
 
 from .grids import EQUATION_RULES, cell_classes, detail_data, equation_data, labels, value_data, where_data
 from .groups import Group, groups_of
-from .records import CorrectionRecord, ItemRecord, Lease
+from .records import CorrectionRecord, ItemRecord, Lease, VersionRecord
 from .store import ReviewStore
 
 
-def document_state(store: ReviewStore, document_id: int, user: str) -> dict[str, Any]:
-    """Everything about the document that a review action can change."""
-    version = store.current(document_id)
+def document_state(store: ReviewStore, document_id: int, user: str, version: VersionRecord | None = None,
+                   items: list[ItemRecord] | None = None) -> dict[str, Any]:
+    """Everything about the document that a review action can change (``version`` and ``items``:
+    when the caller has read them already, so that the page and its state show the same moment)."""
+    version = version or store.current(document_id)
     result = version.result()
     report = result.report
-    items = store.items(document_id)
+    items = store.items(document_id) if items is None else items
     names = labels(report) if report else {}
     groups = groups_of(result, items, names)
     return {

@@ -18,7 +18,7 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import jinja2
 from starlette.applications import Starlette
@@ -39,7 +39,7 @@ from .auth import Throttle
 from .grids import grids, where_data
 from .groups import group_of_key, groups_of
 from .pages import page_sizes, render_page
-from .records import QueueFilter
+from .records import QueueFilter, QueueSort
 from .signin import SESSION_SECONDS, SignIn, base_of, bearer, csrf_ok, csrf_token, to_login
 from .source_view import BLOCK_FORMATS, source_view
 from .stats import review_stats
@@ -50,7 +50,7 @@ HERE = Path(__file__).parent
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 STATUSES = ("open", "skipped", "settled", "any")
-SORTS = ("added", "document", "org", "year", "format", "version", "matching", "open", "skipped", "settled", "holder")
+SORTS = get_args(QueueSort)
 MAX_ID = 2**63 - 1  # SQLite's integer range: a larger id cannot exist, and would overflow the driver
 _ID = re.compile(r"[1-9][0-9]{0,18}")
 
@@ -179,11 +179,11 @@ class ReviewUI:
 
     def _document_context(self, document_id: int, user: str) -> dict[str, Any]:
         doc = self.store.document(document_id)
-        state = document_state(self.store, document_id, user)
         version = self.store.current(document_id)
+        items = self.store.items(document_id)
+        state = document_state(self.store, document_id, user, version, items)
         result = version.result()
         report = result.report
-        items = self.store.items(document_id)
         source = self.store.source(document_id)
         data = {"document": doc.id, "format": doc.format, **static_data(report, review.TEXT_KEYS)}
         pages = _pdf_pages(result)

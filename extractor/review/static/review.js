@@ -363,7 +363,10 @@
         +p.dataset.line <= where.line && where.line <= +(p.dataset.lineEnd || p.dataset.line));
       if (target) target.classList.add("hl");
     }
-    if (target) container.scrollTop = target.offsetTop - container.offsetTop - container.clientHeight / 2;
+    if (target) {
+      const offset = target.getBoundingClientRect().top - container.getBoundingClientRect().top;
+      container.scrollTop += offset - container.clientHeight / 2;
+    }
   }
 
   function showPage(page) {
