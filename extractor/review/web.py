@@ -32,7 +32,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import CorruptInput, LeaseConflict, StoreError
+from ..errors import CorruptInput, StoreError
 from ..settings import Settings
 from . import queue as review
 from .auth import Throttle
@@ -322,9 +322,12 @@ class ReviewAPI:
         if not isinstance(body, dict):
             return _refused("the request body must be a JSON object", 400)
 
+        try:
+            document_id = await run_in_threadpool(self._document_of, target, id_name)
+        except StoreError as exc:
+            return _refused(str(exc), 404)
+
         def act() -> dict[str, Any]:
-            document_id = target if id_name == "document_id" else self.store.item(target).document_id
-            self.store.document(document_id)  # a missing document is 404, not a refusal
             run(user, target, body)
             return document_state(self.store, document_id, user)
 
@@ -332,22 +335,22 @@ class ReviewAPI:
             state = await run_in_threadpool(act)
         except ValueError as exc:
             return _refused(str(exc), 400)
-        except LeaseConflict as exc:
-            return _refused(str(exc), 409, await run_in_threadpool(self._state_or_none, request, user))
-        except StoreError as exc:
-            status = 404 if str(exc).startswith(("no document", "no review item")) else 409
-            return _refused(str(exc), status, await run_in_threadpool(self._state_or_none, request, user))
+        except StoreError as exc:  # includes LeaseConflict: both are "refused, here is why"
+            # the page then shows what changed meanwhile and who holds the document
+            return _refused(str(exc), 409, await run_in_threadpool(self._state_or_none, document_id, user))
         return JSONResponse({"ok": True, "state": state})
 
-    def _state_or_none(self, request: Request, user: str) -> dict[str, Any] | None:
-        """After a refusal: the page shows what changed meanwhile and who holds the document."""
-        document_id = _id(request.path_params.get("document_id"))
-        if document_id is None:
-            return None
+    def _document_of(self, target: int, id_name: str) -> int:
+        """The document an action is on; ``StoreError`` (answered 404) when it does not exist."""
+        document_id = target if id_name == "document_id" else self.store.item(target).document_id
+        self.store.document(document_id)
+        return document_id
+
+    def _state_or_none(self, document_id: int, user: str) -> dict[str, Any] | None:
         try:
             return document_state(self.store, document_id, user)
         except StoreError:
-            return None
+            return None  # the store itself is failing: the refusal's message says why
 
 
 # ---- request helpers (pure functions of the request) ---------------------------------------------
