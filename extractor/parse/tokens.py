@@ -114,6 +114,8 @@ _NUMBERING_AFTER = re.compile(r"^\s*[.、．]\s*[\u4e00-\u9fff“\"]")
 # a number followed by a unit or a date word is prose ("2024年", "收到 99 件"), never a table cell
 _PROSE_UNIT_AFTER = re.compile(r"^\s*[年月日件条个起项次人名%％余多篇期家户]")
 # ... unless the unit ends a cell of a table row: another value or the line's end follows
+# a note printed right after a number in a row of free text: 22（其中修订16件）
+_NOTE_AFTER = re.compile(r"\s*([（(][^（）()]{1,30}[）)])")
 _CELL_UNIT_AFTER = re.compile(r"^\s*[件条个项](?=\s*[-\d/—–－无]|\s*$)")
 
 
@@ -151,18 +153,24 @@ def _split_free_text(text: str, tok: Token) -> list[Piece]:
     in_text = not tok.cell
 
     def between(stretch: str) -> None:
+        """Text between two numbers: a label, marks standing for blank cells ("5 / / 3", "— — —"),
+        or a label followed by such marks ("一、本年新收… / / 4")."""
         nonlocal first
         if not stretch.strip():
             return
-        marks = stretch.split()
-        if in_text and all(m in BLANK_MARKS for m in marks):
-            # "5 / / 3", "— — —": marks standing for blank cells in a row of free text
-            for mark in marks:
-                result.append(Piece("blank", mark, tok.where, first, in_text=True))
-                first = False
-            return
-        result.append(Piece("text", stretch, tok.where, first))
-        first = False
+        words = stretch.split()
+        marks = 0
+        while in_text and marks < len(words) and words[len(words) - 1 - marks] in BLANK_MARKS:
+            marks += 1
+        if marks < len(words):
+            label = stretch
+            for word in words[len(words) - marks:][::-1]:
+                label = label[: label.rstrip().rfind(word)]
+            result.append(Piece("text", label, tok.where, first))
+            first = False
+        for mark in words[len(words) - marks:]:
+            result.append(Piece("blank", mark, tok.where, first, in_text=True))
+            first = False
 
     for m in _RUN.finditer(text):
         start, end = m.start(), m.end()
@@ -187,9 +195,11 @@ def _split_free_text(text: str, tok: Token) -> list[Piece]:
         if um:
             unit = um.group(0)
             run = run[: um.start()].rstrip()
-        result.append(Piece("num", run.replace(",", ""), tok.where, first, glued=in_text, in_text=in_text, unit=unit))
+        note = _NOTE_AFTER.match(text, end + skip_unit) if in_text else None
+        result.append(Piece("num", run.replace(",", ""), tok.where, first, glued=in_text, in_text=in_text, unit=unit,
+                            note=note.group(1) if note else None))
         first = False
-        pos = end + skip_unit
+        pos = note.end() if note else end + skip_unit
     tail = text[pos:]
     if tail.strip() or not result:
         if tail.strip() in BLANK_MARKS and tok.cell:
