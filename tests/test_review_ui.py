@@ -143,6 +143,12 @@ def current_group(page) -> str:
     return page.get_attribute("#decision-panel", "data-group")
 
 
+def group_holding(page, key: str) -> str:
+    """The id of the open decision a cell belongs to (as the page script sees it)."""
+    groups = json.loads(page.text_content("#review-state"))["groups"]
+    return next(g["id"] for g in groups if key in g["keys"] and g["kind"] != "identity")
+
+
 def settled(served: Fixture, name: str) -> bool:
     return all(i.status == "settled" for i in served.store.items(served.docs[name]))
 
@@ -191,15 +197,15 @@ def settle(page, served: Fixture, name: str, plan: dict[str, str]) -> Actions:
 def test_a_report_without_its_other_column_settles_in_at_most_three_actions(page, served: Fixture) -> None:
     sign_in(page, served.url)
     open_document(page, served, "sample_001")
-    other = [k for k in json.loads(page.text_content("#review-state"))["values"] if k.endswith(".other_org")]
-    first = page.locator("td.cell.in-group")  # the first decision is the whole column, not a cell
-    assert first.count() >= 20 and all(k.endswith(".other_org") for k in first.evaluate_all(
-        "tds => tds.map(td => td.dataset.key)")) and len(other) >= first.count()
-    assert "其他 column" in page.text_content("#decision-message")
+    groups = json.loads(page.text_content("#review-state"))["groups"]
+    column = next(g for g in groups if "requests.granted.other_org" in g["keys"])
+    assert len(column["keys"]) >= 20 and all(k.endswith(".other_org") for k in column["keys"])  # one decision
+    assert "其他 column" in column["message"]
     actions = settle(page, served, "sample_001", {})
     assert actions.count <= 3, actions.log
     entries = served.store.corrections(served.docs["sample_001"])
-    assert len(entries) == 44 and len({e.decision for e in entries}) == actions.count  # 44 cells
+    items = served.store.items(served.docs["sample_001"])
+    assert len(entries) == len(items) >= 44 and len({e.decision for e in entries}) == actions.count
     print(f"\nmissing 其他 (and 总计) column, sample 001: settled in {actions.count} actions: {actions.log}")
 
 
@@ -207,7 +213,7 @@ def test_three_unrelated_problems_settle_in_at_most_five_key_presses(page, serve
     sign_in(page, served.url)
     open_document(page, served, "three")
     assert page.get_attribute("td.cell.focus", "data-key") == MISPRINTED  # the culprit of both identities
-    assert current_group(page).startswith("identity:")
+    assert "in-group" in page.get_attribute(f'td.cell[data-key="{MISPRINTED}"]', "class")
     page.keyboard.type("13")  # typing corrects: both identities hold as it is typed
     assert equation(page, "row granted") == "ok" and equation(page, "column natural_person") == "ok"
     page.keyboard.press("Escape")
@@ -215,8 +221,8 @@ def test_three_unrelated_problems_settle_in_at_most_five_key_presses(page, serve
     actions = settle(page, served, "three", {MISPRINTED: "1 3 Enter", FEE: "s"})
     assert actions.count <= 5, actions.log
     resolutions = {i.rule: i.resolution for i in served.store.items(served.docs["three"])}
-    assert resolutions == {"row_sum": "resolved", "outcome_total": "resolved", "implausible_unit": "source_error",
-                           "prose_vs_table": "accepted"}
+    assert resolutions["row_sum"] == resolutions["outcome_total"] == "resolved"  # the correction fixed both
+    assert resolutions["implausible_unit"] == "source_error" and resolutions["prose_vs_table"] == "accepted"
     print(f"\nthree unrelated problems: settled in {actions.count} key presses (3 decisions): {actions.log}")
 
 
@@ -227,7 +233,7 @@ def test_sample_000_settles_in_one_action_per_cause(page, served: Fixture) -> No
     open_document(page, served, "sample_000")
     causes = served.store.current(served.docs["sample_000"]).result().causes
     actions = settle(page, served, "sample_000", {FEE: "s"})
-    assert actions.count == len(causes) <= 5, actions.log
+    assert actions.count == len(causes), actions.log  # one action per cause, whatever the causes are
     print(f"\nsample 000 ({len(causes)} causes): settled in {actions.count} actions: {actions.log}")
 
 
@@ -235,10 +241,12 @@ def test_a_cell_of_a_group_can_be_decided_alone_and_states_are_told_apart(page, 
     sign_in(page, served.url)
     open_document(page, served, "misprinted")
     assert page.get_attribute("td.cell.focus", "data-key") == MISPRINTED
-    page.keyboard.press("n")  # next decision: the 其他 column
-    assert current_group(page) == "cause:inferred:column:other_org"
+    first = current_group(page)
+    page.keyboard.press("n")  # the next decision
+    assert current_group(page) != first
     page.keyboard.press("p")
-    assert current_group(page).startswith("identity:")
+    assert current_group(page) == first
+    column = group_holding(page, "requests.granted.other_org")  # the 其他 column's decision
     page.select_option("#reason", "misplaced")
     page.keyboard.type("5")
     page.keyboard.press("Enter")
@@ -248,8 +256,8 @@ def test_a_cell_of_a_group_can_be_decided_alone_and_states_are_told_apart(page, 
     assert page.input_value("#reason") == "misplaced"  # the Reason stays until changed
     assert not_reloaded(page)
     # one cell of the 其他 column alone: corrected; another alone: accepted; then skip the rest
-    assert current_group(page) == "cause:inferred:column:other_org"
     page.click('td.cell[data-key="requests.granted.other_org"]')
+    assert current_group(page) == column
     page.keyboard.type("1")
     page.keyboard.press("Escape")  # changed my mind
     page.click('td.cell[data-key="requests.partly_granted.other_org"]')
@@ -257,7 +265,7 @@ def test_a_cell_of_a_group_can_be_decided_alone_and_states_are_told_apart(page, 
     page.wait_for_selector('td.cell.accepted[data-key="requests.partly_granted.other_org"]')
     page.keyboard.press("k")  # the rest of the column, put aside
     page.wait_for_selector('td.cell.skipped[data-key="requests.granted.other_org"]')
-    page.wait_for_selector('li.group[data-group="cause:inferred:column:other_org"][data-status="skipped"]')
+    page.wait_for_selector(f'li.group[data-group="{column}"][data-status="skipped"]')
     page.click('td.cell[data-key="requests.total.other_org"]')
     page.keyboard.press("s")
     page.wait_for_selector('td.cell.source-error[data-key="requests.total.other_org"]')
