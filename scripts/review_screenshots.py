@@ -91,10 +91,11 @@ def main() -> int:
             page.wait_for_selector("body:not([data-busy])")
             written.append(args.out / "decision.png")
             page.screenshot(path=str(written[-1]), full_page=False)
-            for _ in range(2):  # accept both columns: the document is settled, the next one opens
-                page.wait_for_selector("body:not([data-busy])")
+            while page.locator("li.group[data-status=open]").count() > 1:  # accept what is left ...
                 page.keyboard.press("a")
-            page.wait_for_url(lambda u: f"/doc/{docs['misprinted']}" not in u)
+                page.wait_for_selector("body:not([data-busy])")
+            with page.expect_navigation():  # ... and after the last decision the next document opens
+                page.keyboard.press("a")
             page.wait_for_selector("body[data-ready='1']")
             page.keyboard.press("a")  # a first decision on the next one: the reviewer holds it now
             page.wait_for_selector("body:not([data-busy])")
