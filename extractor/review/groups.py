@@ -55,8 +55,10 @@ def groups_of(result: Result, items: list[ItemRecord], labels: dict[str, str] | 
         if not members:
             continue
         claimed.update(i.id for i in members)
-        causes.append(_group(f"cause:{cause.id}", "cause", cause.flag, _with_details(cause.message, members),
-                             tuple(cause.keys), members))
+        equations = [i for i in absorbed if i.rule in EQUATION_RULES]
+        message = (_failing_message(equations, tuple(cause.keys), labels) if equations
+                   else _with_details(cause.message, members))
+        causes.append(_group(f"cause:{cause.id}", "cause", cause.flag, message, tuple(cause.keys), members))
     failing = [i for i in identities if i.id not in claimed]
     claimed.update(i.id for i in failing)
     leftovers = [i for i in items if i.id not in claimed and i.status != "settled"]
@@ -88,12 +90,18 @@ def _identity_groups(items: list[ItemRecord], labels: dict[str, str]) -> list[Gr
         if len(members) == 1:
             message = members[0].detail or meaning(members[0].rule)
         else:
-            names = "、".join(labels.get(k, k) for k in culprits)
-            message = f"{len(members)} identities fail through {names}: correct it, or accept them as printed"
+            message = _failing_message(members, culprits, labels)
         keys = culprits if len(members) > 1 or len(culprits) < len(members[0].keys) else members[0].keys
         groups.append(_group(f"identity:{members[0].id}", "identity", members[0].rule, message, tuple(keys),
                              members))
     return groups
+
+
+def _failing_message(identities: list[ItemRecord], culprits: tuple[str, ...], labels: dict[str, str]) -> str:
+    # the identities themselves, with every term, are in the page's identity panel
+    names = "、".join(labels.get(k, k) for k in culprits)
+    count = f"{len(identities)} identities fail" if len(identities) > 1 else "an identity fails"
+    return f"{count} through {names}: correct it, or accept as printed"
 
 
 def _with_details(message: str, members: list[ItemRecord]) -> str:

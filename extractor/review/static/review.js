@@ -178,6 +178,9 @@
     return g.resolutions.map((r) => STATUS_TEXT[r] || r).join(" + ") || "settled";
   }
 
+  // a decision on failing identities: accepting it says the document prints them that way
+  const asPrinted = (g) => g.items.some((id) => state.items[id] && state.items[id].kind === "identity");
+
   function renderGroups() {
     const list = document.getElementById("groups");
     list.replaceChildren();
@@ -196,7 +199,7 @@
       open.addEventListener("click", () => { chips.hidden = !chips.hidden; });
       head.append(open);
       if (g.status !== "settled") {
-        const accept = el("button", "", g.kind === "identity" ? "Accept as printed" : "Accept all");
+        const accept = el("button", "", asPrinted(g) ? "Accept as printed" : "Accept all");
         accept.type = "button";
         accept.dataset.groupAction = "accept";
         accept.addEventListener("click", () => { focusGroup(g); decideGroup("accept", g); });
@@ -238,7 +241,7 @@
     document.getElementById("decision-message").textContent = g ? g.message
       : (open.length ? "Press n for the next decision." : "Every decision of this document is made.");
     document.getElementById("decision-panel").dataset.group = g ? g.id : "";
-    document.getElementById("accept-label").textContent = g && g.kind === "identity" ? "Accept as printed" : "Accept all";
+    document.getElementById("accept-label").textContent = g && asPrinted(g) ? "Accept as printed" : "Accept all";
   }
 
   function renderAudit() {
