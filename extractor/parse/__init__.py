@@ -173,7 +173,7 @@ def _records(flow: FlowText, region: tuple[int, int] | None) -> list[Record]:
         b = min(end, tok_start + len(tok.text)) - tok_start
         if b <= a and tok.text:
             continue
-        sliced.append(Token(tok.text[a:b], tok.where, tok.row_start or not sliced, tok.cell and a == 0))
+        sliced.append(Token(tok.text[a:b], tok.where, tok.row_start or not sliced, tok.cell and a == 0, tok.grid))
     return build_records(pieces(sliced))
 
 

@@ -84,11 +84,14 @@ def _searched(rows: Mapping[str, Sequence[Reading]], names: list[str], equations
     terms: dict[str, cp_model.IntVar | int] = {}
     choices: dict[str, list[cp_model.IntVar]] = {}
     open_vars: dict[str, cp_model.IntVar] = {}
+    blanks: list[str] = []  # cells printed blank (in the one reading of their row)
     for name in names:
         readings = rows[name]
         if len(readings) == 1:
             for key, cell in readings[0].cells.items():
                 terms[key] = cell.value if cell.value is not None else _open(model, open_vars, key)
+                if cell.kind == "blank":
+                    blanks.append(key)
             continue
         picks = [model.NewBoolVar(f"{name}#{i}") for i in range(len(readings))]
         model.AddExactlyOne(picks)
@@ -163,6 +166,10 @@ def _searched(rows: Mapping[str, Sequence[Reading]], names: list[str], equations
         doubted |= {k for eq in printed_broken for k in eq.cells}
     alternatives = {k: v for k, v in alternatives.items() if not k.startswith((_PRINTED, _SUSPECT))}
     incomplete = [k for k in incomplete if not k.startswith((_PRINTED, _SUSPECT))]
+    if not tracked_suspects and any(s0.get(k) or alternatives.get(k, [0]) != [0] for k in blanks):
+        # A blank cell admits a value only if it is not 0; read as the 0 a blank usually means,
+        # the print would be wrong in one cell instead: that cell is in doubt as well.
+        doubted |= _misprint_if_blanks_are_zero(suspect_model, suspects, terms, blanks)
     if not proven:
         incomplete = sorted(set(incomplete) | set(variables))
     # 3. what to show: the admissible solution the readings' penalties prefer (a preference only:
@@ -218,6 +225,21 @@ def _one_misprint(model, rows, choices: dict, terms: dict, printed: dict, broken
     return out, suspects
 
 
+def _misprint_if_blanks_are_zero(suspect_model, suspects: dict, terms: dict, blanks: list[str]) -> set[str]:
+    """The cells that could be the one misprint when every blank cell is 0."""
+    zero = suspect_model.clone()
+    for key in blanks:
+        zero.Add(terms[key] == 0)
+    first = _feasible(zero)
+    if first is None or not suspects:
+        return set()
+    tracked = {f"{_SUSPECT}{k}": v for k, v in suspects.items()}
+    s0 = {k: first.Value(v) for k, v in tracked.items()}
+    alternatives, incomplete = _backbone(zero, tracked, s0)
+    found = {k for k, v in s0.items() if v} | set(alternatives) | set(incomplete)
+    return {k.removeprefix(_SUSPECT) for k in found}
+
+
 def _feasible(model):
     """A solver holding a solution of ``model``, or None (infeasible, or no answer in time)."""
     from ortools.sat.python import cp_model
@@ -234,7 +256,7 @@ def _printedness(model, rows: Mapping[str, Sequence[Reading]], choices: dict) ->
     for name, picks in choices.items():
         readings = rows[name]
         for key in dict.fromkeys(k for r in readings for k in r.cells):
-            flags = [int(key in r.cells and r.cells[key].kind == "printed") for r in readings]
+            flags = [int(key in r.cells and r.cells[key].kind != "missing") for r in readings]
             if 0 < sum(flags) < len(flags):
                 var = model.NewBoolVar(f"{_PRINTED}{key}")
                 model.Add(var == sum(f * p for f, p in zip(flags, picks)))

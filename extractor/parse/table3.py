@@ -314,9 +314,10 @@ def row_readings(row: str, slots: list[Slot], absent: Iterable[str] = (),
 def _separated(rows: Iterable[list[Slot]]) -> bool:
     """Whether the table's free-text rows keep separators between cells (most print several runs of
     digits apart) rather than run every cell's digits together (most print one run, 平潭-style)."""
-    runs = [sum(1 for s in slots if s.piece.kind == "num") for slots in rows
+    free = [[s.piece for s in slots if s.piece.kind == "num"] for slots in rows
             if any(s.piece.kind == "num" and s.piece.glued for s in slots)]
-    return sum(1 for n in runs if n >= 2) > len(runs) / 2
+    apart = [len(nums) >= 2 and all(p.spaced for p in nums[1:]) for nums in free]
+    return sum(apart) > len(apart) / 2
 
 
 def _glued(slots: list[Slot], separated: bool) -> bool:

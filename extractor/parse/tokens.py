@@ -22,6 +22,7 @@ class Token:
     where: Where
     row_start: bool
     cell: bool  # True when the token is one whole table cell (its own separators are certain)
+    grid: bool = False  # a cell of a grid block: its row is a row of the table, whatever it holds
 
 
 def document_tokens(doc: Document) -> list[Token]:
@@ -38,7 +39,7 @@ def document_tokens(doc: Document) -> list[Token]:
                     continue
                 # the block's index in the document: the header binding looks rows up by it
                 where = cell.where if cell.where.table == t_index else cell.where.model_copy(update={"table": t_index})
-                tokens.append(Token(cell.text, where, first, True))
+                tokens.append(Token(cell.text, where, first, True, block.geometry == "grid"))
                 first = False
     return tokens
 
@@ -100,6 +101,8 @@ class Piece:
     row_start: bool
     glued: bool = False  # a number run from free text: may hold several cells' digits
     in_text: bool = False  # read out of free text, not a table cell of its own
+    spaced: bool = False  # in free text: whitespace stands between this number and what precedes it
+    grid: bool = False  # a cell of a grid block
     note: str | None = None  # text printed with the number in its cell, e.g. （其中修订16件）
     unit: str | None = None  # e.g. 元 for 2019 procurement amounts
 
@@ -115,7 +118,8 @@ _NUMBERING_AFTER = re.compile(r"^\s*[.、．]\s*[\u4e00-\u9fff“\"]")
 _PROSE_UNIT_AFTER = re.compile(r"^\s*[年月日件条个起项次人名%％余多篇期家户]")
 # ... unless the unit ends a cell of a table row: another value or the line's end follows
 # a note printed right after a number in a row of free text: 22（其中修订16件）
-_NOTE_AFTER = re.compile(r"\s*([（(][^（）()]{1,30}[）)])")
+# (one that says something of the number: 其中/含/包括 or a count; "（六）" is the next row's label)
+_NOTE_AFTER = re.compile(r"\s*([（(](?=[^（）()]*(?:其中|含|包括|\d))[^（）()]{1,30}[）)])")
 _CELL_UNIT_AFTER = re.compile(r"^\s*[件条个项](?=\s*[-\d/—–－无]|\s*$)")
 
 
@@ -135,14 +139,17 @@ def pieces(tokens: list[Token]) -> list[Piece]:
         stripped = text.strip()
         if tok.cell:
             if stripped in BLANK_MARKS:
-                out.append(Piece("blank", stripped, tok.where, tok.row_start))
+                out.append(Piece("blank", stripped, tok.where, tok.row_start, grid=tok.grid))
                 continue
             m = _CELL_NUMBER.match(stripped)
             if m:
                 out.append(Piece("num", m.group("num").replace(",", ""), tok.where, tok.row_start,
-                                 note=m.group("note"), unit=m.group("unit")))
+                                 note=m.group("note"), unit=m.group("unit"), grid=tok.grid))
                 continue
-        out.extend(_split_free_text(text, tok))
+        found = _split_free_text(text, tok)
+        for p in found:
+            p.grid = tok.grid
+        out.extend(found)
     return out
 
 
@@ -196,8 +203,9 @@ def _split_free_text(text: str, tok: Token) -> list[Piece]:
             unit = um.group(0)
             run = run[: um.start()].rstrip()
         note = _NOTE_AFTER.match(text, end + skip_unit) if in_text else None
+        spaced = start == 0 or text[start - 1].isspace()
         result.append(Piece("num", run.replace(",", ""), tok.where, first, glued=in_text, in_text=in_text, unit=unit,
-                            note=note.group(1) if note else None))
+                            note=note.group(1) if note else None, spaced=spaced))
         first = False
         pos = note.end() if note else end + skip_unit
     tail = text[pos:]
