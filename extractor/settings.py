@@ -19,6 +19,9 @@ class Settings:
     max_text_bytes: int = 20 * MB  # text/markdown/html: a real report is < 1 MB
     max_binary_bytes: int = 200 * MB  # pdf/docx/images
     max_pages: int = 200
+    # a page read by OCR is rendered with at most this many pixels (A4 at 150 dpi is 2.2 M; at the
+    # cap, a page drawn 14,400 pt wide is read at ~100 dpi instead of taking gigabytes)
+    max_render_pixels: int = 25_000_000
     # LLM (off unless a base URL is configured)
     llm_base_url: str | None = None
     llm_model: str | None = None
