@@ -274,7 +274,7 @@ def _scanned_page(page: pymupdf.Page, engine: OcrEngine, settings: Settings) -> 
     cells = iter(scanned.read_cells(scan, [g.span_box(i) for g in grids for i in range(len(g.spans))], engine))
     result = _Page(number=number, height=page.rect.height, has_images=True, route="ocr")
     if dpi < OCR_DPI:
-        result.warnings.append(f"page {number} ({page.rect.width:.0f}×{page.rect.height:.0f} pt) was read at "
+        result.warnings.append(f"page {number} ({page.rect.width:,.0f}×{page.rect.height:,.0f} pt) was read at "
                                f"{dpi:.0f} dpi to stay within {settings.max_render_pixels:,} pixels (max_render_pixels)")
     if scan.skew:
         result.warnings.append(f"page {number} was scanned {abs(scan.skew):.2f}° askew; it was straightened before OCR")
@@ -302,7 +302,7 @@ def _grey(page: pymupdf.Page, settings: Settings) -> tuple[np.ndarray, float]:
     inches = (page.rect.width / 72) * (page.rect.height / 72)
     dpi = float(OCR_DPI)
     if inches * dpi * dpi > settings.max_render_pixels:
-        dpi = (settings.max_render_pixels / inches) ** 0.5
+        dpi = 0.995 * (settings.max_render_pixels / inches) ** 0.5  # the renderer rounds sizes up
         if dpi < MIN_OCR_DPI:
             raise errors.TooLarge(
                 f"page {page.number + 1} is {page.rect.width:,.0f}×{page.rect.height:,.0f} pt: within "

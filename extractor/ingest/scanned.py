@@ -138,7 +138,7 @@ def _short(a: list[int], b: list[int], glyph: float) -> bool:
 # ---- outside the tables --------------------------------------------------------------------------
 def outside_words(page: ScanPage, tables: Sequence[Box], engine: OcrEngine) -> list[OcrWord]:
     """Words of the page outside the given table boxes (points), by detection + recognition on the
-    page with the tables blanked out and cropped to the ink that is left."""
+    page with the tables blanked out (none when no ink is left)."""
     dpi, scale = page.dpi, page.dpi / 72
     pad = int(round(TABLE_PAD * dpi))
     ink = page.ink.copy()
@@ -150,13 +150,6 @@ def outside_words(page: ScanPage, tables: Sequence[Box], engine: OcrEngine) -> l
                    slice(max(0, int(x0 * scale) - pad), int(x1 * scale) + pad))
             image[box] = 255
             ink[box] = 0
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    if rows.size == 0:
-        return []
-    margin = int(round(0.1 * dpi))
-    top, left = max(0, int(rows[0]) - margin), max(0, int(cols[0]) - margin)
-    bottom, right = int(rows[-1]) + 1 + margin, int(cols[-1]) + 1 + margin
-    words = engine.recognize(np.ascontiguousarray(image[top:bottom, left:right]), dpi)
-    dx, dy = left * 72 / dpi, top * 72 / dpi
-    return [OcrWord(w.text, (w.bbox[0] + dx, w.bbox[1] + dy, w.bbox[2] + dx, w.bbox[3] + dy), w.confidence, w.line)
-            for w in words]
+    if not ink.any():
+        return []  # nothing outside the tables: no detection
+    return engine.recognize(image, dpi)
