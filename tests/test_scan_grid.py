@@ -142,3 +142,17 @@ def test_sparse_grid_blank_cells_are_cells_and_are_not_read(tmp_path: Path) -> N
         (r, c) for r in range(len(rows)) for c in range(4)]
     inked = sum(1 for row in rows for text in row if text)
     assert engine.lines_read == inked  # blank cells cost no recognition
+
+
+def test_committed_scan_golds_are_what_the_generator_makes() -> None:
+    """Golds byte for byte, every planned document present (``make_scan_set.py --check`` compares
+    the page images too, with Chromium and LibreOffice installed)."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("make_scan_set", ROOT / "scripts" / "make_scan_set.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    assert module.check_golds(SCANNED) == []
+    assert len(module.specs()) >= 30

@@ -19,13 +19,18 @@ Pages without ruling lines lose nothing: all their text comes out as lines.
 
 Scanned pages. A page whose text layer is missing (images cover it and it holds next to no
 characters) or garbled (mostly U+FFFD, private-use or control characters: fonts without a usable
-Unicode map) is rendered at ``OCR_DPI`` and read by an ``OcrEngine`` (see ``ocr``). The OCR words go
-through the same grid machinery as glyphs: rules found in the image, or inferred from how numbers
-line up, become ``_Rule``s, and each word is placed in the cell holding its centre. Blocks and cells
-from such pages carry ``route="ocr"`` and a confidence: that of their least certain digit (of their
-least certain word when they hold no digit). Native and
-scanned pages mix freely in one document. The engine is a parameter (tests pass a fake); by default
-the shared RapidOCR engine is loaded the first time a page needs it.
+Unicode map) is rendered at ``OCR_DPI`` (less when that would exceed ``Settings.max_render_pixels``)
+and read from its image (``scanned``): ruling lines found in the straightened image become
+``_Rule``s and go through the same grid code as vector rules, each cell is read on its own (a cell
+without ink is a blank cell, never sent to the recogniser), and what lies outside the tables is
+read as OCR words: lines of text, and tables printed without rules, which come out as ``rows``
+blocks (cells in order within a row, no claim that rows line up). A scanned table is one grid block
+per page: a table continued on the next page gets a block of its own, on the same columns, whose
+evidence says which page's table it continues and whether its first rows repeat the header. Blocks
+and cells from such pages carry ``route="ocr"`` and a confidence: that of their least certain digit
+(of their least certain character when they hold no digit). Native and scanned pages mix freely in
+one document. The engine is a parameter (tests pass a fake); by default the shared RapidOCR engine
+is loaded the first time a page needs it.
 """
 from __future__ import annotations
 
