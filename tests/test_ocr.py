@@ -48,10 +48,12 @@ class GlyphEngine:
         self.calls = 0  # recognize calls (one per page with text outside tables)
         self.lines_read = 0
 
-    def recognize(self, image: np.ndarray, dpi: float) -> list[OcrWord]:
+    def recognize(self, image: np.ndarray, dpi: float, region=None) -> list[OcrWord]:
         assert dpi == pdf_reader.OCR_DPI
         self.calls += 1
-        return [w for w in self._page(image, dpi) if _inked(image, w.bbox, dpi)]
+        x0, y0, x1, y1 = region or (0, 0, image.shape[1], image.shape[0])
+        return [w for w in self._page(image, dpi) if _inked(image, w.bbox, dpi)
+                and x0 <= _mid(w, 0) * dpi / 72 <= x1 and y0 <= _mid(w, 1) * dpi / 72 <= y1]
 
     def read_lines(self, image: np.ndarray, boxes, dpi: float) -> list[ocr.OcrLine]:
         assert dpi == pdf_reader.OCR_DPI
@@ -467,7 +469,7 @@ def test_a_page_drawn_14400_pt_wide_is_rendered_within_the_pixel_cap(settings) -
     engine = GlyphEngine()  # reads nothing: what matters is the image it is given
     seen: list[tuple[int, int]] = []
     original = engine.recognize
-    engine.recognize = lambda image, dpi: seen.append(image.shape) or original(image, 150)  # type: ignore[method-assign]
+    engine.recognize = lambda image, dpi, region=None: seen.append(image.shape) or original(image, 150)  # type: ignore[method-assign]
     engine.read_lines = lambda image, boxes, dpi: seen.append(image.shape) or [ocr.OcrLine("", ())] * len(boxes)  # type: ignore[method-assign]
     doc = read_pdf(_poster(14_400, 842), _pdf_source(), settings, engine)
     assert seen and all(h * w <= settings.max_render_pixels for h, w in seen)

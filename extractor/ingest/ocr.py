@@ -71,8 +71,9 @@ class OcrEngine(Protocol):
 
     name: str
 
-    def recognize(self, image: np.ndarray, dpi: float) -> list[OcrWord]:
-        """Words found anywhere in a grey page image (detection + recognition), boxes in points."""
+    def recognize(self, image: np.ndarray, dpi: float, region: PixelBox | None = None) -> list[OcrWord]:
+        """Words found in a grey page image, or in ``region`` of it (detection + recognition), with
+        boxes in points of the whole image."""
         ...
 
     def read_lines(self, image: np.ndarray, boxes: Sequence[PixelBox], dpi: float) -> list[OcrLine]:
@@ -103,16 +104,18 @@ class RapidOcrEngine:
         self._model: Any = None
         self._lock = threading.Lock()
 
-    def recognize(self, image: np.ndarray, dpi: float) -> list[OcrWord]:
+    def recognize(self, image: np.ndarray, dpi: float, region: PixelBox | None = None) -> list[OcrWord]:
         import cv2
 
+        x0, y0, x1, y1 = region or (0, 0, image.shape[1], image.shape[0])
         try:
             # per-call options reset every detector option not given, so all of them are given
-            result, _ = self._load()(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR), use_cls=False, return_word_box=True,
-                                     text_score=self._text_score, box_thresh=self._box_thresh, unclip_ratio=1.6)
+            result, _ = self._load()(cv2.cvtColor(image[y0:y1, x0:x1], cv2.COLOR_GRAY2BGR), use_cls=False,
+                                     return_word_box=True, text_score=self._text_score, box_thresh=self._box_thresh,
+                                     unclip_ratio=1.6)
         except (RuntimeError, ValueError, cv2.error) as exc:
             raise errors.CorruptInput(f"OCR failed on a page image: {exc}") from None
-        return _words(result or [], 72.0 / dpi)
+        return _words(result or [], 72.0 / dpi, (x0, y0))
 
     def read_lines(self, image: np.ndarray, boxes: Sequence[PixelBox], dpi: float) -> list[OcrLine]:
         import cv2
@@ -151,8 +154,9 @@ def _line(reading: tuple) -> OcrLine:
     return OcrLine(text, tuple(float(c) for c in confs))
 
 
-def _words(result: list, scale: float) -> list[OcrWord]:
-    """rapidocr's per-line results (with per-character boxes) → words in page points."""
+def _words(result: list, scale: float, origin: tuple[int, int] = (0, 0)) -> list[OcrWord]:
+    """rapidocr's per-line results (with per-character boxes) in an image cut at ``origin`` (pixels)
+    → words in page points."""
     words: list[OcrWord] = []
     for line_no, item in enumerate(result):
         quad, text, score = item[0], item[1], float(item[2])
@@ -160,9 +164,9 @@ def _words(result: list, scale: float) -> list[OcrWord]:
         if len(boxes) == len(chars) and chars:
             for box, ch, conf in zip(boxes, chars, _padded(confs, len(chars), score)):
                 if ch.strip():
-                    words.append(OcrWord(ch, _scaled(box, scale), float(conf), line_no))
+                    words.append(OcrWord(ch, _scaled(box, scale, origin), float(conf), line_no))
         elif text.strip():  # no character boxes: the whole line is one word
-            words.append(OcrWord(text.strip(), _scaled(quad, scale), score, line_no))
+            words.append(OcrWord(text.strip(), _scaled(quad, scale, origin), score, line_no))
     return words
 
 
@@ -170,9 +174,9 @@ def _padded(confs: Sequence[float], n: int, default: float) -> list[float]:
     return list(confs[:n]) + [default] * (n - len(confs))
 
 
-def _scaled(quad: Sequence[Sequence[float]], scale: float) -> Box:
-    xs = [p[0] for p in quad]
-    ys = [p[1] for p in quad]
+def _scaled(quad: Sequence[Sequence[float]], scale: float, origin: tuple[int, int]) -> Box:
+    xs = [p[0] + origin[0] for p in quad]
+    ys = [p[1] + origin[1] for p in quad]
     return (min(xs) * scale, min(ys) * scale, max(xs) * scale, max(ys) * scale)
 
 

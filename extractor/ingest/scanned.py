@@ -30,6 +30,7 @@ MIN_LINE_HEIGHT = 0.02  # inch: a row profile run lower than this alone is a spe
 GLYPH = 0.08  # inch: the least glyph height assumed when deciding whether two row runs are one line
 LINE_PAD = 0.02  # inch of paper kept around a line's ink for the recogniser
 TABLE_PAD = 0.03  # inch around a table blanked before the rest of the page is detected
+TEXT_MARGIN = 0.1  # inch of paper kept around the ink left for detection
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ def _short(a: list[int], b: list[int], glyph: float) -> bool:
 # ---- outside the tables --------------------------------------------------------------------------
 def outside_words(page: ScanPage, tables: Sequence[Box], engine: OcrEngine) -> list[OcrWord]:
     """Words of the page outside the given table boxes (points), by detection + recognition on the
-    page with the tables blanked out (none when no ink is left)."""
+    part of the page that has ink once the tables are blanked out (none when no ink is left)."""
     dpi, scale = page.dpi, page.dpi / 72
     pad = int(round(TABLE_PAD * dpi))
     ink = page.ink.copy()
@@ -150,6 +151,12 @@ def outside_words(page: ScanPage, tables: Sequence[Box], engine: OcrEngine) -> l
                    slice(max(0, int(x0 * scale) - pad), int(x1 * scale) + pad))
             image[box] = 255
             ink[box] = 0
-    if not ink.any():
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if rows.size == 0:
         return []  # nothing outside the tables: no detection
-    return engine.recognize(image, dpi)
+    # detection costs by the pixel: only the part of the page that has ink left
+    margin = int(round(TEXT_MARGIN * dpi))
+    h, w = ink.shape
+    region = (max(0, int(cols[0]) - margin), max(0, int(rows[0]) - margin),
+              min(w, int(cols[-1]) + 1 + margin), min(h, int(rows[-1]) + 1 + margin))
+    return engine.recognize(image, dpi, region)
