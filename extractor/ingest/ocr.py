@@ -135,8 +135,12 @@ class RapidOcrEngine:
                 from rapidocr_onnxruntime import RapidOCR
 
                 try:
+                    # det_limit_type "max": the detector never enlarges its input (by default it scales a
+                    # region to 736 px on its short side: a band of text 150 px high became 5400×736,
+                    # 400 MB and seconds of detection for two lines)
                     self._model = RapidOCR(
                         use_cls=False, intra_op_num_threads=self._threads, inter_op_num_threads=1,
+                        det_limit_type="max",
                         rec_img_shape=[3, 48, self._rec_width], rec_batch_num=self._rec_batch, print_verbose=False,
                     )
                 except (RuntimeError, ValueError, OSError) as exc:

@@ -326,8 +326,12 @@ def _cell_lines_text(cell) -> str:
 
 
 def _cell_confidence(cell) -> float | None:
+    """The least certain line's; 0 for a cell with ink in which nothing was read (its blank is a
+    guess, so any value taken from it must be looked at unless an identity vouches for it)."""
     values = [c for c in (line.confidence() for line in cell.lines) if c is not None]
-    return round(min(values), 4) if values else None
+    if not values:
+        return 0.0 if cell.inked else None
+    return round(min(values), 4)
 
 
 def _line_fragments(words: list[OcrWord]) -> list[_Fragment]:

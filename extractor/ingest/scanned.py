@@ -46,10 +46,13 @@ class ScanPage:
 
 @dataclass(frozen=True)
 class CellText:
-    """What one cell holds: its lines top to bottom (none for a blank cell), with their boxes in points."""
+    """What one cell holds: its lines top to bottom (none for a blank cell), with their boxes in points.
+    ``inked`` with no lines is a cell with ink the recogniser read nothing in (a smudge, or a digit
+    it lost): blank as read, but not known to be blank."""
 
     lines: list[OcrLine]
     boxes: list[Box]
+    inked: bool = False
 
 
 def prepare(gray: np.ndarray, dpi: float) -> ScanPage:
@@ -84,7 +87,8 @@ def read_cells(page: ScanPage, cells: Sequence[Box], engine: OcrEngine) -> list[
         read = [next(readings) for _ in lines]
         kept = [(line, box) for line, box in zip(read, lines) if line.text.strip()]
         out.append(CellText([line for line, _ in kept],
-                            [(x0 * scale, y0 * scale, x1 * scale, y1 * scale) for _, (x0, y0, x1, y1) in kept]))
+                            [(x0 * scale, y0 * scale, x1 * scale, y1 * scale) for _, (x0, y0, x1, y1) in kept],
+                            inked=bool(lines)))
     return out
 
 
