@@ -38,16 +38,20 @@ MIN_SKEW = 0.05  # degrees: below this, rotating would only blur the image
 H_RULE = 0.35  # inch: a horizontal ink run this long is a rule (a CJK character is ~0.15 in)
 V_RULE = 0.2  # inch: a one-row table still has rules this long; CJK strokes at 10.5pt are shorter
 RUN_FILL = 0.75  # share of a rule-long run that must be ink (noise and JPEG leave gaps in faint rules)
-LONG_V_RULE = 0.5  # inch: a vertical piece this long is a rule even if it meets no horizontal one
+LONG_V_RULE = 0.35  # inch: a vertical piece this long is a rule even if it meets no horizontal one
+# (longer than a glyph stroke of a 16pt heading, shorter than two rows of a table)
 LONG_H_RULE = 1.0  # inch: the same for a horizontal piece (a line of text can be this long)
 ALIGN = 3  # pixels: pieces this close across their direction are parts of one rule
 JOIN = 0.04  # inch: the longest gap joined between two parts of one rule (less than a line gap of text)
+OVERSHOOT = 0.15  # inch: a rule's end this far past its last crossing rule is a glyph touching it
 TOUCH = 4  # pixels: how close a vertical piece's end must come to a horizontal rule to meet it
 RULE_THICKNESS = 0.06  # inch: thicker than this is a filled block (a stamp, a shaded cell), not a rule
 PAPER = 0.1  # inch: the window that estimates the paper's grey around a pixel (wider than any stroke)
 ALONG = 0.035  # inch: smoothing along a rule's direction (5 px at 150 dpi)
 MIN_RULE_CONTRAST = 12.0  # grey levels: never look for rules fainter than this, however clean the page
 RULE_NOISE = 4.0  # rule threshold, in robust noise spreads of the along-smoothed darkness
+CLEARANCE = 0.02  # inch beyond a horizontal piece where the paper around a rule is looked at
+TEXT_BOTH_SIDES = 0.25  # share of a horizontal piece with glyph ink on both sides that makes it text
 HALO = 0.06  # inch either side of a glyph stroke, along a rule's direction, set aside (JPEG rings 8 px)
 STRONG = 90  # grey levels below the paper: glyph cores and black rules (a grey rule is fainter)
 MIN_INK_CONTRAST = 40.0  # grey levels below the paper that make a pixel part of a glyph
@@ -144,6 +148,12 @@ def find_rules(gray: np.ndarray, dpi: float, dark: np.ndarray | None = None) -> 
     # crumbs (where a run's reach meets a crossing rule) are no rules of their own
     horizontal = [h for h in _joined(horizontal, dpi) if h.ink >= 0.5 * H_RULE * 72]
     vertical = [v for v in _joined(vertical, dpi) if v.ink >= 0.5 * V_RULE * 72]
+    # a stroke run through the middle of a bold heading has glyph ink above and below it all along
+    glyph = (dark >= STRONG).astype(np.uint8)
+    horizontal = [h for h in horizontal if _clear(h, glyph, dpi)]
+    # a short vertical, a cell side of one row only, can be a glyph stroke that fills a tight cell
+    # from rule to rule (Word's tables print 10.5pt text in 14pt rows: 本, 业 and 收 touch both rules)
+    vertical = [v for v in vertical if v.longest >= LONG_V_RULE * 72 or _unattached(v, glyph, dpi)]
     # a rule meets other rules; glyph strokes that pass the run test stop short of them
     while True:  # until nothing more is dropped: each drop can leave another piece unanchored
         kept_v = [v for v in vertical if _anchored(v, horizontal, dpi, LONG_V_RULE)]
@@ -151,6 +161,8 @@ def find_rules(gray: np.ndarray, dpi: float, dark: np.ndarray | None = None) -> 
         if len(kept_v) == len(vertical) and len(kept_h) == len(horizontal):
             break
         horizontal, vertical = kept_h, kept_v
+    for v in vertical:
+        _trim(v, horizontal, dpi)
     mask = (np.isin(h_labels, [i for h in horizontal for i in h.labels])
             | np.isin(v_labels, [i for v in vertical for i in v.labels]))
     return Rules([h.segment for h in horizontal], [v.segment for v in vertical], mask.astype(np.uint8))
@@ -163,9 +175,11 @@ class _Piece:
     end: float
     labels: list[int]  # its connected components in the mask
     ink: float = 0.0  # points of its length that are ink (the gaps it was joined across are not)
+    longest: float = 0.0  # points: its longest unbroken part
 
     def __post_init__(self) -> None:
         self.ink = self.ink or self.end - self.start
+        self.longest = self.longest or self.end - self.start
 
     @property
     def segment(self) -> Segment:
@@ -191,12 +205,56 @@ def _joined(pieces: list[_Piece], dpi: float) -> list[_Piece]:
                 last.pos = (last.pos * (last.end - last.start) + piece.pos * (piece.end - piece.start)) / (
                     last.end - last.start + piece.end - piece.start)
                 last.ink += max(0.0, piece.end - max(piece.start, last.end))  # side by side: counted once
+                last.longest = max(last.longest, piece.longest)
                 last.end = max(last.end, piece.end)
                 last.labels += piece.labels
             else:
-                joined.append(_Piece(piece.pos, piece.start, piece.end, list(piece.labels), piece.ink))
+                joined.append(_Piece(piece.pos, piece.start, piece.end, list(piece.labels), piece.ink, piece.longest))
         out += joined
     return out
+
+
+def _clear(piece: _Piece, glyph: np.ndarray, dpi: float) -> bool:
+    """Whether a horizontal piece has paper above or below it along most of its length: text may
+    touch a rule from one side here and there, while a run of strokes inside a line of text has
+    the rest of the glyphs on both sides."""
+    s = dpi / 72
+    row, x0, x1 = int(round(piece.pos * s)), max(0, int(piece.start * s)), int(piece.end * s)
+    gap = max(2, int(round(CLEARANCE * dpi)))
+    above, below = glyph[max(0, row - 2 * gap):max(0, row - gap), x0:x1], glyph[row + gap:row + 2 * gap, x0:x1]
+    if above.size == 0 or below.size == 0 or x1 <= x0:
+        return True
+    both = above.any(axis=0) & below.any(axis=0)
+    return float(both.mean()) <= TEXT_BOTH_SIDES
+
+
+def _unattached(piece: _Piece, glyph: np.ndarray, dpi: float) -> bool:
+    """Whether a short vertical piece stands free between its ends: a glyph's stroke has the
+    glyph's other strokes across it (本's crossbar, 业's bars) on both sides at once, while text
+    beside a rule is on one side only."""
+    s = dpi / 72
+    col, y0, y1 = int(round(piece.pos * s)), int(piece.start * s), int(piece.end * s)
+    end_zone, gap = max(3, int(round(0.03 * dpi))), max(2, int(round(CLEARANCE * dpi)))
+    rows = slice(y0 + end_zone, y1 - end_zone)
+    left = glyph[rows, max(0, col - 2 * gap):max(0, col - gap)]
+    right = glyph[rows, col + gap:col + 2 * gap]
+    if left.size == 0 or right.size == 0:
+        return True
+    return int((left.any(axis=1) & right.any(axis=1)).sum()) < 2
+
+
+def _trim(piece: _Piece, crossing: list[_Piece], dpi: float) -> None:
+    """Cut back an end that runs a little past the last rule it crosses: a glyph touching the
+    table from outside (a line of text printed right under it) prolongs its rules into the text."""
+    touch, overshoot = TOUCH * 72 / dpi, OVERSHOOT * 72
+    at = [c.pos for c in crossing if c.start - touch <= piece.pos <= c.end + touch
+          and piece.start - touch <= c.pos <= piece.end + touch]
+    if not at:
+        return
+    if piece.end - max(at) > touch and piece.end - max(at) < overshoot:
+        piece.end = max(at)
+    if min(at) - piece.start > touch and min(at) - piece.start < overshoot:
+        piece.start = min(at)
 
 
 def _anchored(piece: _Piece, crossing: list[_Piece], dpi: float, long: float) -> bool:
@@ -205,8 +263,8 @@ def _anchored(piece: _Piece, crossing: list[_Piece], dpi: float, long: float) ->
     A cell side runs from rule to rule, while the strokes of characters that the run test alone
     can take for short rules (a heading's 丨, the top strokes of 商业企业) stop short of at least one
     of the cell's rules: by its padding, or by the rest of the cell's text."""
-    if piece.ink >= long * 72:
-        return True
+    if piece.longest >= long * 72:  # one unbroken run: glyph strokes of rows above one another, joined
+        return True                  # across the rules between them, add up to a length too
     touch = TOUCH * 72 / dpi
 
     def meets(at: float) -> bool:

@@ -37,11 +37,20 @@ TEXT_MARGIN = 0.1  # inch of paper kept around the ink left for detection
 class ScanPage:
     """A straightened page and what was measured on it."""
 
-    gray: np.ndarray  # straightened, rules painted over with paper (what the recogniser sees)
+    gray: np.ndarray  # straightened
     dpi: float
     skew: float  # degrees the page was turned back by
     rules: scan_image.Rules
     ink: np.ndarray  # uint8 0/1: glyph ink, rules and specks removed
+    near_rule: np.ndarray  # bool: the rules and a pixel or two around them
+
+    def cells_image(self) -> np.ndarray:
+        """The page with its rules painted over with paper, for reading cells: a line box cut close
+        to a rule keeps none of it. Only for cells: outside tables a "rule" can be a stroke of a bold
+        heading (a run of 三's strokes), which must not be erased from the text."""
+        clean = self.gray.copy()
+        clean[self.near_rule] = 255
+        return clean
 
 
 @dataclass(frozen=True)
@@ -63,9 +72,7 @@ def prepare(gray: np.ndarray, dpi: float) -> ScanPage:
     ink = scan_image.glyph_ink(dark)
     ink[near_rule] = 0
     ink = _without_specks(ink, max(2, int(SPECK * dpi * dpi)))
-    clean = gray.copy()
-    clean[near_rule] = 255
-    return ScanPage(clean, dpi, skew, rules, ink)
+    return ScanPage(gray, dpi, skew, rules, ink, near_rule)
 
 
 def _without_specks(ink: np.ndarray, least: int) -> np.ndarray:
@@ -80,7 +87,7 @@ def read_cells(page: ScanPage, cells: Sequence[Box], engine: OcrEngine) -> list[
     """The text of each cell (boxes in points); cells without ink are blank and not recognised."""
     lines_of = [_cell_lines(page, cell) for cell in cells]
     boxes = [box for lines in lines_of for box in lines]
-    readings = iter(engine.read_lines(page.gray, boxes, page.dpi) if boxes else [])
+    readings = iter(engine.read_lines(page.cells_image(), boxes, page.dpi) if boxes else [])
     scale = 72.0 / page.dpi
     out: list[CellText] = []
     for lines in lines_of:
