@@ -168,6 +168,8 @@ def huge_one(path: Path) -> None:
         doc = load(path, Settings())
         status = extract_document(doc, Settings()).status
         detail = "; ".join(w for w in doc.warnings if "max_render_pixels" in w)
+    except errors.NotAReport as exc:
+        status, detail = "not_a_report", f"{exc}; " + "; ".join(w for w in doc.warnings if "max_render_pixels" in w)
     except errors.InputError as exc:
         status, detail = "failed", str(exc)
     wall = time.perf_counter() - started
