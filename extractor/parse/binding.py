@@ -162,6 +162,10 @@ def _block_bindings(block: TableBlock, vocabulary: Vocabulary) -> BlockBindings:
             if by_width:
                 out.spans.append((r, by_width))
             group = []
+    if group:  # the header closes the block: its rows continue in the next block (a page break)
+        by_width = _bind(group, vocabulary, block.geometry)
+        if by_width:
+            out.spans.append((len(block.rows), by_width))
     return out
 
 
@@ -243,7 +247,7 @@ def _agrees(cells: Sequence[Cell], binding: Binding) -> bool:
 
 
 def _continues(found: BlockBindings, block: TableBlock, prev_block: TableBlock, prev: BlockBindings) -> bool:
-    if found.spans and min(found.spans)[0] <= _first_data_row(block):
+    if found.spans and min(found.spans)[0] <= _first_data_row(block) < len(block.rows):
         return False  # it has a header of its own above its data
     widths = {len(r) for r in block.rows}
     last = prev.spans[-1][1] if prev.spans else {}
