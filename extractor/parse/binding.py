@@ -63,8 +63,8 @@ TABLE4 = Vocabulary(
     "table4",
     _words(("upheld", r"结果维持"), ("corrected", r"结果纠正"), ("other", r"其他结果"), ("pending", r"尚未审结"),
            ("total", r"总计|合计")),
-    _words(("suit_direct", r"(?:行政诉讼)?未经复议直接起诉"), ("suit_after_review", r"(?:行政诉讼)?复议后起诉"),
-           ("review", r"行政复议")),
+    _words(("suit_direct", r"(?:行政诉讼)?[（(]?未经复议直接起诉[）)]?"),
+           ("suit_after_review", r"(?:行政诉讼)?[（(]?复议后起诉[）)]?"), ("review", r"行政复议")),
 )
 TABLE2 = Vocabulary("table2", _words(
     ("issued", r"本年制发件数"), ("repealed", r"本年废止件数"), ("in_force", r"现行有效件数"),

@@ -76,7 +76,7 @@ def choose_case(pick: Callable[[Sequence[Any]], Any], seed: int) -> FuzzCase:
         no_other_col=pick(yes_no),
         no_query_row=pick((False, False, True)),
         single_other=not format_2019 and pick((False, False, True)),
-        dropped_cells=pick((0, 0, 0, 1, 2)) if fmt not in ("docx", "pdf") else 0,  # grids keep every cell
+        dropped_cells=pick((0, 0, 0, 1, 2)) if fmt not in ("docx", "pdf", "pdf_plain") else 0,  # laid-out cells stay
         note=pick(yes_no),
         units=pick((False, False, True)),
         thousands=pick(yes_no),
@@ -85,6 +85,8 @@ def choose_case(pick: Callable[[Sequence[Any]], Any], seed: int) -> FuzzCase:
         typo=pick(("", "", "fagui", "zhi")),
         enum_comma=pick(yes_no),
         other_label=pick(yes_no),
+        table4_split=pick((False, False, True)),
+        lost_labels=pick((0, 0, 0, 1, 3)) if fmt in ("markdown", "tabs_grid", "html") else 0,
     )
     return FuzzCase(seed=seed, render=render, print=printing, dense=pick((False, False, True)),
                     format_2019=format_2019)
@@ -141,14 +143,14 @@ def dense_values(rng: random.Random, table2: str, table3: str) -> Values:
 
 def _document(values: Mapping[str, int | str], printed: Printed, rng: random.Random) -> FuzzDocument:
     org, year = str(values["meta.org_name"]), int(values["meta.year"])
-    t2, t3, t4 = printed.tables
+    t2, t3, *t4 = printed.tables
     blocks: list = [
         Heading("一、总体情况"), prose.opening(values, rng),
         Heading("（一）主动公开", 2), prose.proactive(values, rng),
         Heading("（二）依申请公开", 2), prose.requests(values, rng, state_outcome=printed.misprint is None),
         Heading("二、主动公开政府信息情况"), t2,
         Heading("三、收到和处理政府信息公开申请情况"), t3,
-        Heading("四、政府信息公开行政复议、行政诉讼情况"), t4,
+        Heading("四、政府信息公开行政复议、行政诉讼情况"), *t4,
         Heading("五、存在的主要问题及改进情况"), *prose.problems(rng),
         Heading("六、其他需要报告的事项"), prose.fee(values),
     ]

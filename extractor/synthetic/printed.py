@@ -84,6 +84,8 @@ class PrintChoices:
     typo: str = ""  # "" | "fagui" | "zhi"
     enum_comma: bool = False
     other_label: bool = False
+    table4_split: bool = False  # table 四 as three tables of five columns (行政复议 / 两种行政诉讼)
+    lost_labels: int = 0  # table-三 rows whose label cells a conversion emptied (rows of numbers only)
 
 
 @dataclass
@@ -109,7 +111,7 @@ def print_tables(values: Mapping[str, int | str], choices: PrintChoices, rng: ra
     out.tables = [
         _table2(shown, choices, rng, table2, out),
         _table3(shown, choices, rng, table3, out),
-        _table4(shown, choices, rng, out),
+        *(_table4_split(shown, choices, rng, out) if choices.table4_split else [_table4(shown, choices, rng, out)]),
     ]
     return out
 
@@ -238,12 +240,23 @@ def _table3(values: Mapping[str, int | str], choices: PrintChoices, rng: random.
         data.append([*lead, *numbers(spec.key)])
     data.append([PCell(specs["total"].label, colspan=2), *numbers("total")])
     data.append([PCell(specs["carried_forward"].label, colspan=3), *numbers("carried_forward")])
+    _lose_labels(data, choices.lost_labels, rng)
     for row in rng.sample(range(len(data)), min(choices.dropped_cells, len(data))):
         value_cells = [i for i, c in enumerate(data[row]) if c.key is not None]
         drop = rng.choice(value_cells)
         out.printed.pop(data[row][drop].key or "", None)
         del data[row][drop]
     return PTable("table3", rows + data, 3)
+
+
+def _lose_labels(data: list[list[PCell]], count: int, rng: random.Random) -> None:
+    """Empty the label cells of ``count`` data rows (never the first or the last two), as a PDF to
+    Markdown conversion does: the row keeps its numbers, its label text is gone."""
+    inner = list(range(1, max(1, len(data) - 2)))
+    for r in rng.sample(inner, min(count, len(inner))):
+        for cell in data[r]:
+            if cell.key is None and cell.rowspan == 1:
+                cell.text = ""
 
 
 def _row_label(spec: RowSpec, choices: PrintChoices) -> str:
@@ -272,3 +285,18 @@ def _table4(values: Mapping[str, int | str], choices: PrintChoices, rng: random.
         [PCell(label) for label in _APPEAL_OUTCOMES * 2],
         [_value_cell(key, int(values[key]), choices, rng, "table4", out) for key in APPEAL_KEYS],
     ], 3)
+
+
+def _table4_split(values: Mapping[str, int | str], choices: PrintChoices, rng: random.Random,
+                  out: Printed) -> list[PTable]:
+    """Table 四 printed as three five-column tables, each under its own title row."""
+    titles = ("行政复议", "行政诉讼（未经复议直接起诉）", "行政诉讼（复议后起诉）")
+    tables = []
+    for b, title in enumerate(titles):
+        keys = APPEAL_KEYS[b * 5:(b + 1) * 5]
+        tables.append(PTable("table4", [
+            [PCell(title, colspan=5)],
+            [PCell(label) for label in _APPEAL_OUTCOMES],
+            [_value_cell(key, int(values[key]), choices, rng, "table4", out) for key in keys],
+        ], 2))
+    return tables

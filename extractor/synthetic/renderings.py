@@ -10,7 +10,8 @@ the way a real producer would, without knowing anything of the parser:
 - ``spaces``: cells separated by spaces (PDF text extraction): blank cells vanish;
 - ``cells``: one cell per line (a table copied from a web page), rows apart by an empty line;
 - ``glued``: every separator lost (a scraped page's text): digits of adjacent cells run together;
-- ``pdf``: a native PDF drawn with ruling lines (PyMuPDF), table 三 broken across pages.
+- ``pdf``: a native PDF drawn with ruling lines (PyMuPDF), table 三 broken across pages;
+- ``pdf_plain``: the same without ruling lines (tables laid out by position only): blank cells vanish.
 A renderer also says which value cells its output does not show (a blank that vanishes).
 """
 from __future__ import annotations
@@ -25,9 +26,10 @@ from .model import Heading, Paragraph
 from .word import pin_properties, pin_zip
 from .printed import PCell, PTable
 
-FORMATS: tuple[str, ...] = ("html", "docx", "markdown", "tabs_grid", "tabs_paste", "spaces", "cells", "glued", "pdf")
+FORMATS: tuple[str, ...] = ("html", "docx", "markdown", "tabs_grid", "tabs_paste", "spaces", "cells", "glued", "pdf",
+                           "pdf_plain")
 SUFFIX = {"html": "html", "docx": "docx", "markdown": "md", "tabs_grid": "txt", "tabs_paste": "txt",
-          "spaces": "txt", "cells": "txt", "glued": "txt", "pdf": "pdf"}
+          "spaces": "txt", "cells": "txt", "glued": "txt", "pdf": "pdf", "pdf_plain": "pdf"}
 TEXT_FORMATS = ("markdown", "tabs_grid", "tabs_paste", "spaces", "cells", "glued")
 
 
@@ -294,13 +296,17 @@ def _pdf(doc: FuzzDocument, choices: RenderChoices, rng: random.Random) -> Rende
             for i, part in enumerate(_pieces(block, choices)):
                 if i:
                     new_page()
-                _pdf_table(pdf, part, state, new_page)
+                _pdf_table(pdf, part, state, new_page, ruled=choices.fmt == "pdf")
+    vanished: set[str] = set()
+    if choices.fmt == "pdf_plain":  # no rules: an empty cell leaves nothing on the page
+        vanished = {c.key for b in doc.blocks if isinstance(b, PTable) for row in b.rows for c in row
+                    if c.key is not None and not c.text}
     pdf.subset_fonts()
     pdf.set_metadata({"title": doc.title, "producer": "extractor.synthetic", "creator": "extractor.synthetic"})
-    return Rendered(pdf.tobytes(garbage=3, deflate=True, no_new_id=True), "pdf")
+    return Rendered(pdf.tobytes(garbage=3, deflate=True, no_new_id=True), "pdf", vanished)
 
 
-def _pdf_table(pdf, table: PTable, state: dict, new_page: Callable[[], None]) -> None:
+def _pdf_table(pdf, table: PTable, state: dict, new_page: Callable[[], None], ruled: bool = True) -> None:
     """Draw the table cell by cell with ruling lines; rows that do not fit continue on a new page
     (a merged cell cut there continues as an empty merged cell, as a printed Word table does)."""
     import pymupdf
@@ -338,7 +344,8 @@ def _pdf_table(pdf, table: PTable, state: dict, new_page: Callable[[], None]) ->
                 top, bot = ys[rows_here[0]][1], ys[rows_here[-1]][1] + heights[rows_here[-1]]
                 rect = pymupdf.Rect(x0, top, x1, bot)
                 page = pdf[pno]
-                page.draw_rect(rect, color=(0, 0, 0), width=0.6)
+                if ruled:
+                    page.draw_rect(rect, color=(0, 0, 0), width=0.6)
                 if cell.text and rows_here[0] == r:
                     _pdf_text(page, rect, cell.text)
     state["y"] = y + 12
@@ -375,5 +382,5 @@ def _row_height(row, xs: list[float]) -> float:
 
 
 _RENDERERS: dict[str, Callable[[FuzzDocument, RenderChoices, random.Random], Rendered]] = {
-    "html": _html, "docx": _docx, "pdf": _pdf, **{f: _text for f in TEXT_FORMATS},
+    "html": _html, "docx": _docx, "pdf": _pdf, "pdf_plain": _pdf, **{f: _text for f in TEXT_FORMATS},
 }
