@@ -9,6 +9,8 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ import pytest
 from extractor import __version__
 from extractor.cli import main
 from extractor.flat import flat
-from extractor.pipeline import extract
+from extractor.pipeline import Extractor, extract
 from extractor.report import Result
 from extractor.settings import Settings
 from extractor.evaluate.measure import usage_counts
@@ -51,9 +53,22 @@ class EvalRun:
         return next(d for d in self.record["documents"] if d["document"] == name)
 
 
-def evaluate(sets: list[Path], out: Path, **kwargs: Any) -> EvalRun:
+@dataclass(frozen=True)
+class Standin(Extractor):
+    """The one Extractor with its extraction replaced by ``fn`` (a deliberate bug, a crash, …)."""
+
+    fn: Callable[[Path, Settings], Result] = extract
+
+    def extract(self, path: str | Path) -> Result:
+        return self.fn(Path(path), self.settings)
+
+
+def evaluate(sets: list[Path], out: Path, extract_fn: Callable[[Path, Settings], Result] | None = None,
+             extractor: Extractor | None = None, **kwargs: Any) -> EvalRun:
     stdout, stderr = io.StringIO(), io.StringIO()
-    code = run_eval(sets, Settings(), out_dir=out, stdout=stdout, stderr=stderr, **kwargs)
+    if extractor is None:
+        extractor = Standin(Settings(), fn=extract_fn) if extract_fn else Extractor(Settings())
+    code = run_eval(sets, extractor, out_dir=out, stdout=stdout, stderr=stderr, **kwargs)
     return EvalRun(code, stdout.getvalue(), stderr.getvalue(), out)
 
 

@@ -25,6 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Protocol
 
+from .. import errors
 from .jobs import Job, Outcome
 
 Task = Callable[[Job], Outcome]
@@ -33,7 +34,7 @@ ENGINES = ("local", "ray")
 RAY_MISSING = "the ray engine needs the 'ray' package (pip install ray); or use the default --engine local"
 
 
-class EngineUnavailable(Exception):
+class EngineUnavailable(errors.DependencyMissing):
     """The chosen engine cannot run here (e.g. Ray is not installed); ``str`` is for the user."""
 
 

@@ -8,20 +8,24 @@ which the batch's table files are rebuilt.
 """
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..flat import flat
-from ..pipeline import Assistant, extract
+from ..pipeline import shared_extractor
 from ..report import Result
 from ..settings import Settings
 from . import atomic
 from .manifest import Key
 
-ExtractFn = Callable[[str, Settings, "Assistant | None"], Result]
+ExtractFn = Callable[[str, Settings], Result]
+
+
+def extract(path: str, settings: Settings) -> Result:
+    """The worker process's one Extractor (``extractor.pipeline.shared_extractor``) on ``path``."""
+    return shared_extractor(settings).extract(path)
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,7 @@ class Outcome:
 
 
 def run_job(job: Job, settings: Settings, out_dir: str, extract_fn: ExtractFn = extract) -> Outcome:
-    result = extract_fn(job.document, settings, assistant_for(settings))
+    result = extract_fn(job.document, settings)
     write_result(Path(out_dir), job.key, result)
     return Outcome(job=job, status=result.status, error=result.error)
 
@@ -68,10 +72,3 @@ def flat_path(out_dir: Path, key: Key) -> Path:
 def load_result(out_dir: Path, key: Key) -> Result:
     return Result.model_validate_json(rich_path(out_dir, key).read_text(encoding="utf-8"))
 
-
-@functools.cache  # one assistant per worker process and settings: its breaker and cache span the batch
-def assistant_for(settings: Settings) -> Assistant | None:
-    """The LLM helper for these settings, or None when no endpoint is configured (the default)."""
-    from ..llm.factory import assistant_from_settings
-
-    return assistant_from_settings(settings)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..pipeline import extract
+from .. import errors
 from ..report import Result
 from ..settings import Settings
 from . import atomic, outputs
@@ -34,7 +34,7 @@ from . import review as review_bridge
 from .crossyear import Doc, cross_checks
 from .engines import Engine, EngineUnavailable, engine_for
 from .inputs import collect
-from .jobs import ExtractFn, Job, Outcome, flat_path, load_result, run_job, write_result
+from .jobs import ExtractFn, Job, Outcome, extract, flat_path, load_result, run_job, write_result
 from .manifest import Entry, Key, Manifest, content_sha256, run_versions, versions_text
 from .progress import Progress
 from .summary import STATUSES, BatchSummary, Problem, review_reasons
@@ -43,7 +43,7 @@ Enqueue = Callable[[Any, Result], None]
 STDERR = "stderr"  # progress default, looked up at call time (tests and callers may swap sys.stderr)
 
 
-class BatchError(Exception):
+class BatchError(errors.UsageError):
     """The batch cannot start (no inputs, engine unavailable); ``str`` is for the user."""
 
 

@@ -12,13 +12,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from .. import errors
 from .records import BaselineDiff, Change, DocumentRecord, MetricDelta, RunRecord
 
 RANK = MappingProxyType({"silent": 0, "flagged": 1, "correct": 2})
 OVERALL_METRICS = ("accuracy", "silent", "review_load", "flag_precision", "flag_recall")
 
 
-class BaselineError(Exception):
+class BaselineError(errors.ConfigError):
     """The baseline cannot be used; the message says why."""
 
 

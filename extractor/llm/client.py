@@ -76,7 +76,7 @@ class EndpointRefused(errors.LLMUnavailable):
     """401/403/404: base URL, model name or key is wrong; counts against the circuit breaker."""
 
 
-class _Transient(Exception):
+class _Transient(errors.LLMUnavailable):
     """An endpoint failure worth another try, with the pause the server asked for (Retry-After)."""
 
     def __init__(self, reason: str, retry_after: float | None = None):

@@ -15,6 +15,7 @@ from ..causes import group_causes
 from ..check import check, status_of
 from ..errors import ExtractorError, StoreError
 from ..flags import CHECKER, PROVENANCE
+from ..ingest import TEXT_FORMATS
 from ..report import Report, Result, Scalar, Value
 from ..template import ADMIN_FEE_KEY, all_keys
 from .items import items_of
@@ -30,7 +31,6 @@ PROVENANCE_FLAGS = PROVENANCE
 CHECK_FLAGS = CHECKER
 TEXT_KEYS = frozenset({"meta.org_name", ADMIN_FEE_KEY, "active2019.procurement.amount"})
 SIGNED_SUFFIX = ".change"
-TEXT_FORMATS = ("text", "markdown", "html")
 
 Edit = Callable[[Report], list[AuditEntry]]
 

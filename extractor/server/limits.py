@@ -8,13 +8,14 @@ would turn the interruption into a generic 400, so the app's own response is dis
 """
 from __future__ import annotations
 
+from .. import errors
 from .errors import send_error
 
 # multipart framing (boundaries, part headers, other fields) on top of the file itself
 OVERHEAD = 64 * 1024
 
 
-class _TooLarge(Exception):
+class _TooLarge(errors.TooLarge):
     pass
 
 

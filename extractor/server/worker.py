@@ -18,8 +18,7 @@ from pathlib import Path
 
 from ..batch import review as review_bridge
 from ..batch.engines import CRASH_MESSAGE, stop_pool, worker_pool
-from ..batch.jobs import assistant_for
-from ..pipeline import extract
+from ..pipeline import shared_extractor
 from ..report import Result
 from ..settings import Settings
 from .storage import UploadStore
@@ -34,7 +33,7 @@ def extract_upload(root: str, doc_id: str, settings: Settings, review_db: str | 
     store = UploadStore(Path(root))
     meta = store.meta(doc_id) or {}
     source = store.source_path(doc_id)
-    result = extract(source, settings, assistant_for(settings))
+    result = shared_extractor(settings).extract(source)
     result.document = str(meta.get("filename") or doc_id)
     if result.source is not None:  # the client named the file; where the service keeps it is its own business
         result.source = result.source.model_copy(update={"path": result.document, "name": Path(result.document).name})
