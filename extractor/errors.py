@@ -1,26 +1,33 @@
 """Every error the extractor raises on purpose, in one hierarchy, and what each means to a user.
 
-    ExtractorError                 base; never escapes to a user as a traceback        HTTP 500
+    ExtractorError                 base; never escapes to a user as a traceback      HTTP 500
     ├── InputError                 the file itself cannot be used (result ``failed``)     422
     │   ├── EmptyInput             zero bytes, or nothing but whitespace                  400
     │   ├── TooLarge               over the configured size/page limit                    413
+    │   │   └── server.limits._TooLarge            a request body over the upload limit
     │   ├── UnsupportedFormat      not a format we read (random bytes, executables, …)    415
-    │   │   └── server.formats.Unacceptable  an upload refused before it is stored
+    │   │   └── server.formats.Unacceptable        an upload refused before it is stored
     │   ├── CorruptInput           a known format that fails to open (truncated, broken)  422
     │   ├── EncryptedInput         password-protected                                    422
     │   └── DecodeError            text whose encoding cannot be determined              415
     ├── NotAReport                 readable, but not an annual report (``not_a_report``) 422
-    ├── DependencyMissing          a system tool (LibreOffice, Chromium) is absent        503
+    ├── DependencyMissing          a system tool or optional package is absent           503
+    │   ├── batch.review.ReviewUnavailable         the review store cannot be opened
+    │   ├── batch.engines.EngineUnavailable        e.g. --engine ray without ray
     │   └── ToolFailed             the tool ran but did not do its job
     │       └── evaluate.screenshot.ScreenshotError
     ├── LLMError                   the model endpoint failed (the parser's result stands) 502
     │   ├── LLMUnavailable         connection refused, timeouts, circuit open             503
+    │   │   ├── llm.client.EndpointRefused         401/403/404: URL, model or key wrong
+    │   │   └── llm.client._Transient              one failed attempt, retried inside the client
     │   └── LLMBadResponse         the model never produced a valid answer               502
+    │       └── llm.client.NoValidAnswer           … with its last answer, for flagging
     ├── StoreError                 the review store refused an operation                 409
     │   └── LeaseConflict          another reviewer holds the item                        409
     ├── UsageError                 a command line or request that cannot be carried out   400
     │   ├── InvalidRequest         a request whose parameters or body fail validation     422
-    │   └── ConfigError            a file the command was pointed at is unusable
+    │   ├── batch.runner.BatchError                no inputs, engine unavailable
+    │   └── ConfigError            a setting, or a file the command was pointed at, is unusable
     │       ├── evaluate.sets.SetError             a labelled set (missing gold, …)
     │       ├── evaluate.thresholds.ThresholdError evals/thresholds.json
     │       ├── evaluate.baseline.BaselineError    a baseline run.json

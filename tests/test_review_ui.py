@@ -20,11 +20,9 @@ from extractor.review.store import SQLiteStore
 from extractor.review.web import create_app
 from extractor.settings import Settings
 
-from .conftest import SAMPLES
+from .conftest import CHROMIUM, SAMPLES, needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="browser tests need Debian's chromium at "
-                                "/usr/bin/chromium (apt-get install chromium)")
+pytestmark = needs_chromium
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 SAMPLE_001 = SAMPLES / "001_6e2b379abcfd2652.txt"
