@@ -126,7 +126,8 @@ def test_a_conversion_that_hangs_is_killed_in_bounded_time() -> None:
 def test_runner_output_when_libreoffice_writes_nothing(settings) -> None:
     source = _source("x.odt")
     with pytest.raises(errors.CorruptInput, match="could not convert the odt file"):
-        read_legacy_office(_odt(encrypted=False), source, settings, runner=lambda argv, t: Completed(0, ""))
+        read_legacy_office(_odt(encrypted=False), source, settings, runner=lambda argv, t: Completed(0, ""),
+                           soffice="/opt/lo/soffice")  # the runner stands in for LibreOffice: none needed
 
 
 # ---- refused before conversion: encrypted files, workbooks ------------------------------------
@@ -168,7 +169,7 @@ def test_unencrypted_word_binary_is_sent_to_libreoffice(settings) -> None:
 
     with pytest.raises(errors.CorruptInput):
         read_legacy_office(_compound_file({"WordDocument": _fib(encrypted=False)}), _source("a.wps"), settings,
-                           runner=runner)
+                           runner=runner, soffice="/opt/lo/soffice")
     assert seen and seen[0].endswith("input.doc")  # a Word-binary .wps is converted as .doc
 
 

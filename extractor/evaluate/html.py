@@ -146,10 +146,10 @@ def worst_section(run: RunRecord, limit: int) -> str:
 def documents_section(run: RunRecord) -> str:
     rows = [[escape(d.document), escape(d.format), escape(d.status), fmt(d.keys), fmt(d.accuracy),
              fmt(d.silent_errors), fmt(d.flagged_share), fmt(d.metrics.flag_precision), fmt(d.seconds),
-             fmt(d.llm_calls), fmt(d.llm_tokens)] for d in run.documents]
+             fmt(d.llm_calls), fmt(d.llm_failed_calls), fmt(d.llm_tokens)] for d in run.documents]
     headers = ("document", "format", "status", "keys", "accuracy", "silent", "review load", "flag precision",
-               "seconds", "LLM calls", "tokens")
-    return "<h2>All documents</h2>" + table(headers, rows, [False] * 3 + [True] * 8)
+               "seconds", "LLM calls", "failed", "tokens")
+    return "<h2>All documents</h2>" + table(headers, rows, [False] * 3 + [True] * 9)
 
 
 def diff_section(d: BaselineDiff) -> str:

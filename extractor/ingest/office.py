@@ -103,10 +103,10 @@ def _last_line(output: str) -> str:
 
 
 def read_legacy_office(data: bytes, source: Source, settings: Settings, *, runner: Runner = run_command,
-                       timeout: float = TIMEOUT) -> Document:
+                       timeout: float = TIMEOUT, soffice: str | None = None) -> Document:
     fmt = legacy_format(data, source.name)
     suffix = "." + ("doc" if fmt == "wps" and _is_word_binary(data) else fmt)
-    docx_bytes = convert(data, suffix, "docx", runner=runner, timeout=timeout)
+    docx_bytes = convert(data, suffix, "docx", runner=runner, timeout=timeout, soffice=soffice)
     doc = read_docx(docx_bytes, source, settings)
     return doc.model_copy(update={"source": source.model_copy(update={"converted_via": f"libreoffice:{fmt}->docx"})})
 
