@@ -53,6 +53,7 @@ class Cell(BaseModel):
     rowspan: int = 1
     colspan: int = 1
     spanned: bool = False  # a copy placed by expanding another cell's rowspan/colspan
+    padded: bool = False  # a position the source row did not have (a short row squared to the grid)
 
 
 class TextBlock(BaseModel):

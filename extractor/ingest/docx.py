@@ -114,7 +114,7 @@ def _table_block(table: etree._Element, index: int) -> TableBlock:
             merge = placed.get((r, c))
             if merge is None:
                 padded += 1  # gridBefore/gridAfter or a short row
-                row.append(Cell(text="", where=where))
+                row.append(Cell(text="", where=where, padded=True))
             elif (merge.row, merge.col) == (r, c):
                 row.append(Cell(text=merge.text, where=where, rowspan=merge.rowspan, colspan=merge.colspan))
             else:

@@ -311,7 +311,7 @@ def _table_block(table: lxml.html.HtmlElement, index: int) -> TableBlock:
             where = Where(table=index, row=out_row, col=c, line=line)
             if (r, c) not in placed:
                 padded += 1
-                cells.append(Cell(text="", where=where))
+                cells.append(Cell(text="", where=where, padded=True))
                 continue
             cell, text, rowspan, colspan, spanned = placed[(r, c)]
             where = where.model_copy(update={"line": cell.sourceline})

@@ -16,11 +16,12 @@ from ..document import Document, Where
 from ..report import Report, Section, Template, Value
 from ..template import all_keys
 from . import prose
-from .grid import Solution
+from ..flags import Flag
 from .records import Record, build_records
 from .sections import SectionSpan, find_sections
+from .solver import Solution
 from .table2 import Table2, read_table2
-from .table3 import Table3, read_table3
+from .table3 import read_table3
 from .table4 import read_table4
 from .tokens import FlowText, Token, document_tokens, pieces
 
@@ -56,19 +57,19 @@ def parse(doc: Document) -> Parsed:
         else:
             unsettled.append("meta.year")
 
-    t3 = read_table3(_records(flow, _region(spans, "s3", flow)), year)
+    t3 = read_table3(_records(flow, _region(spans, "s3", flow)), year, doc)
     t2_region = _region(spans, "s2", flow)
-    t2 = read_table2(_records(flow, t2_region)) if t2_region else None
+    t2 = read_table2(_records(flow, t2_region), doc) if t2_region else None
     t4_region = _region(spans, "s4", flow)
-    t4 = read_table4(_records(flow, t4_region)) if t4_region else None
+    t4 = read_table4(_records(flow, t4_region), doc) if t4_region else None
 
     if t3 is None and t2 is None and not _looks_like_report(flow.text, spans):
         raise errors.NotAReport("no disclosure-report tables or sections found: this does not look like a "
                                 "政府信息公开工作年度报告")
     report.template = Template(table2=t2.version if t2 else None, table3=t3.version if t3 else None)
     if t3:
-        _put_solution(report, t3.solution, placed=t3.placed_by_order)
-        if _doubtful(t3.solution) or t3.placed_by_order:
+        _put_solution(report, t3.solution, placed=t3.placed_by_order, unproven=t3.unproven_rows)
+        if _doubtful(t3.solution) or t3.placed_by_order or t3.unproven_rows:
             unsettled.append("table3")  # read, but a second reader (the LLM) may settle it
         if t3.placed_by_order:
             report.notes.append("rows placed by template order (labels lost): " + ", ".join(t3.placed_by_order))
@@ -76,8 +77,9 @@ def parse(doc: Document) -> Parsed:
     else:
         unsettled.append("table3")
     if t4:
-        _put_solution(report, t4, placed=[])
-        if _doubtful(t4):
+        solution, complete = t4
+        _put_solution(report, solution, placed=[], unproven=[] if complete else ["appeals"])
+        if _doubtful(solution) or not complete:
             unsettled.append("table4")
     else:
         unsettled.append("table4")
@@ -103,7 +105,8 @@ def _mark_not_found(report: Report, year: int | None) -> None:
 
 
 def _doubtful(sol: Solution) -> bool:
-    return bool(sol.violations or sol.free or sol.alternatives or sol.exhausted)
+    return bool(sol.violations or sol.alternatives or sol.incomplete
+                or any(c.kind != "printed" for c in sol.cells.values()))
 
 
 def _looks_like_report(text: str, spans: dict[str, SectionSpan]) -> bool:
@@ -154,45 +157,53 @@ def _records(flow: FlowText, region: tuple[int, int] | None) -> list[Record]:
 
 # ---- tables → values ------------------------------------------------------------------------
 
-def _put_solution(report: Report, sol: Solution, placed: list[str]) -> None:
+def _put_solution(report: Report, sol: Solution, placed: list[str], unproven: list[str]) -> None:
+    """Values of a solved table, flagged by the certainty rule: a value goes out unflagged only when
+    every admissible reading gives it (``Solution.certain``) and the document prints it."""
     placed_rows = set(placed)
+    unproven_rows = set(unproven)
     for key, cell in sol.cells.items():
         value = sol.values[key]
         v = Value(key=key, value=value, raw=cell.raw, where=[cell.where] if cell.where else [], note=cell.note)
         v.flag(*cell.flags)
         row = key.rsplit(".", 1)[0].removeprefix("requests.")
+        if row in unproven_rows or key.split(".", 1)[0] in unproven_rows:
+            v.flag(Flag.SEARCH_INCOMPLETE)  # too many readings to try: nothing about this row is proven
         if cell.kind == "printed":
             v.method = "parsed"
             if cell.glued:
                 v.confidence = 0.95
             if row in placed_rows:
                 v.confidence = min(v.confidence, 0.9)
-        elif key in sol.inferred:
+        elif sol.certain(key):
             v.method = "inferred"
             v.confidence = 0.9
-            if cell.kind == "blank" and cell.interior and value == 0:
+            if cell.kind == "blank" and value == 0:
                 v.note = "blank cell; the identities make it 0"
             else:
-                v.flag("inferred")
+                v.flag(Flag.INFERRED)
         else:
             v.method = "default"
             v.confidence = 0.4
-            v.flag("blank" if cell.kind == "blank" else "missing")
+            v.flag(Flag.BLANK if cell.kind == "blank" else Flag.MISSING)
         if key in sol.alternatives:
-            v.candidates = sol.alternatives[key]
+            v.candidates = list(sol.alternatives[key])
             v.confidence = min(v.confidence, 0.3)
-            v.flag("ambiguous_split" if cell.glued else "ambiguous")
+            v.flag(Flag.AMBIGUOUS_SPLIT if cell.glued else Flag.AMBIGUOUS)
+        if key in sol.incomplete:
+            v.confidence = min(v.confidence, 0.3)
+            v.flag(Flag.SEARCH_INCOMPLETE)
         report.values[key] = v
-    if sol.exhausted:
-        report.notes.append("too many readings to try them all; glued cells left flagged")
-        for key, cell in sol.cells.items():
-            if cell.glued:
-                report.values[key].flag("ambiguous_split")
 
 
 def _put_table2(report: Report, t2: Table2) -> None:
     for key, cell in t2.cells.items():
         v = Value(key=key, value=cell.value, raw=cell.raw, where=[cell.where] if cell.where else [], note=cell.note)
+        v.flag(*cell.flags)
+        if cell.flags:
+            v.confidence = 0.3
+        if cell.value is None and not cell.blank:
+            v.value, v.method, v.confidence = None, "default", 0.0
         if cell.candidates:
             v.candidates = cell.candidates
             v.confidence = 0.3

@@ -2,11 +2,16 @@
 
 Works the same on real grids, tab rows, one cell per line and glued text:
 - text starts a record (consecutive text pieces, e.g. a label broken over lines, join into one label);
-- numbers and blanks after a label are its slots (blanks before the first number are label-cell
-  padding and are dropped);
-- a source row holding several numbers and no text is an *unlabeled* record (labels lost in
-  conversion); the table reader places those by template order;
-- a source row holding a single number continues the current record (one cell per line).
+- numbers and blanks after a label are its slots. Every blank is kept: in a grid or a separated row
+  it is a cell at a position; whether a blank next to the label is a cell or label padding is for the
+  table reader to decide (with the header binding, or as a reading);
+- a source row holding several numbers and no text is an *unlabeled* record: either values detached
+  from a label printed alone just before it (kept as ``label_hint``) or a row whose label was lost
+  in conversion; the table reader decides, and places the latter by template order;
+- a source row holding a single number or a blank continues the current record (one cell per line).
+
+A record built from the cells of exactly one table row remembers that row (``source``), so the
+table reader can ask the header binding where each of its cells stands.
 """
 from __future__ import annotations
 
@@ -22,6 +27,8 @@ class Record:
     label_where: Where | None = None
     slots: list[Piece] = field(default_factory=list)
     labeled: bool = True
+    source: tuple[int, int] | None = None  # (table block, row) when every piece came from that row
+    label_hint: str = ""  # unlabeled: the text of a label printed alone on the line before
 
     @property
     def numbers(self) -> int:
@@ -41,52 +48,80 @@ def _rows(items: list[Piece]) -> list[list[Piece]]:
     return rows
 
 
+def _row_of(p: Piece) -> tuple[int, int] | None:
+    w = p.where
+    return (w.table, w.row) if w.table is not None and w.row is not None else None
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.records: list[Record] = []
+        self.current: Record | None = None
+        self.rows: set[tuple[int, int] | None] = set()
+
+    def close(self) -> None:
+        rec = self.current
+        if rec is not None and (rec.label.strip() or rec.slots):
+            rows = self.rows
+            rec.source = next(iter(rows)) if len(rows) == 1 and None not in rows else None
+            self.records.append(rec)
+        self.current = None
+        self.rows = set()
+
+    def start(self, labeled: bool = True, where: Where | None = None) -> Record:
+        self.close()
+        self.current = Record(label_where=where, labeled=labeled)
+        return self.current
+
+    def take(self, p: Piece) -> None:
+        assert self.current is not None
+        self.current.slots.append(p)
+        self.rows.add(_row_of(p))
+
+
 def build_records(items: list[Piece]) -> list[Record]:
-    records: list[Record] = []
-    current: Record | None = None
-
-    def close() -> None:
-        nonlocal current
-        if current is not None and (current.label.strip() or current.slots):
-            records.append(current)
-        current = None
-
+    b = _Builder()
     for row in _rows(items):
-        texts = [p for p in row if p.kind == "text" and squash(p.text)]
-        nums = [p for p in row if p.kind == "num"]
-        if not texts and len(nums) >= 2:
-            close()
-            current = Record(labeled=False)
-            current.slots = _slots_after_first_number(row)
-            close()
-            continue
+        texts = [i for i, p in enumerate(row) if p.kind == "text" and squash(p.text)]
+        values = [p for p in row if p.kind in ("num", "blank")]
+        nums = [p for p in values if p.kind == "num"]
         if not texts:
-            if current is not None and current.label.strip():
-                if nums:  # one cell per line: the value, without the empty padding cells before it
-                    current.slots.extend(_slots_after_first_number(row))
-                elif current.numbers and any(p.kind == "blank" for p in row):
-                    current.slots.append(next(p for p in row if p.kind == "blank"))  # an empty value cell
+            if len(nums) >= 2:
+                cur = b.current
+                hint = cur.label if cur is not None and cur.labeled and not cur.numbers else ""
+                b.start(labeled=False).label_hint = hint
+                for p in values:
+                    b.take(p)
+                b.close()
+            elif b.current is not None and b.current.label.strip() and values:
+                if any(p.in_text for p in values):
+                    for p in values:  # a line of marks and numbers in free text: every one a cell
+                        b.take(p)
+                else:
+                    # one cell per line: the line is one cell, its value or an empty value cell; a
+                    # blank before a number on the same line is that line's indentation
+                    b.take(nums[0] if nums else values[0])
             continue
-        for p in row:
+        for i, p in enumerate(row):
+            if i < texts[0]:
+                if p.kind == "num" and b.current is not None:
+                    b.take(p)  # a number printed before this row's label belongs to the row above
+                continue  # blanks before a label are its padding (merged label cells left empty)
             if p.kind == "text":
                 if not squash(p.text):
                     continue
-                if current is None or current.slots:
-                    close()
-                    current = Record(label_where=p.where)
-                current.label += p.text
-                current.label_where = p.where if current.label_where is None else current.label_where.merged(p.where)
-            elif current is not None:
-                if p.kind == "num" or current.numbers:
-                    current.slots.append(p)
-    close()
-    return records
-
-
-def _slots_after_first_number(row: list[Piece]) -> list[Piece]:
-    out: list[Piece] = []
-    for p in row:
-        if p.kind == "num" or (p.kind == "blank" and out):
-            out.append(p)
-    return out
-
+                cur = b.current
+                if i == texts[0] or cur is None or cur.numbers or not cur.labeled:
+                    if i == texts[0] and cur is not None and cur.labeled and not cur.numbers and not cur.slots:
+                        pass  # a label continued on the next line (split labels, one cell per line)
+                    else:
+                        cur = b.start(where=p.where)
+                elif cur.slots:  # blanks between two label cells of one row: label padding
+                    cur.slots.clear()
+                cur.label += p.text
+                cur.label_where = p.where if cur.label_where is None else cur.label_where.merged(p.where)
+                b.rows.add(_row_of(p))
+            elif b.current is not None:
+                b.take(p)
+    b.close()
+    return b.records

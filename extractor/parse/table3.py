@@ -1,14 +1,18 @@
-"""Table 三 (收到和处理政府信息公开申请情况): records → row readings → solved grid."""
+"""Table 三 (收到和处理政府信息公开申请情况): records → row readings → solved, proven grid."""
 from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ..document import Document
 from ..identities import table3_equations
 from ..template import COLUMNS, OTHER_ROW_2019, OTHER_ROWS_2021, RowSpec, request_key, table3_rows
-from .grid import CellRead, Reading, Solution, solve
+from .binding import TABLE3, Bindings
+from .readings import CellRead, Reading, Slot, cell_of, missing, placements
 from .records import Record
+from .solver import Solution, solve
 from .splits import split_runs
 from .tokens import Piece, squash
 
@@ -24,6 +28,7 @@ class Table3:
     placed_by_order: list[str] = field(default_factory=list)
     missing_rows: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    unproven_rows: list[str] = field(default_factory=list)  # rows with too many readings to try
 
 
 def match_row(label: str, specs: tuple[RowSpec, ...]) -> RowSpec | None:
@@ -45,74 +50,138 @@ def _all_specs() -> tuple[RowSpec, ...]:
 
 
 def header_columns(records: list[Record]) -> list[str]:
-    """Columns the header shows. Only 其他 is ever found dropped in the wild; the others are assumed."""
+    """Columns the header text shows, for text that has no header binding. Only 其他 is ever found
+    dropped in the wild; the others are assumed. A preference only: readings decide."""
     head = ""
     for rec in records:
         if _capacity(rec) >= MIN_SLOTS and match_row(rec.label, _all_specs()):
             head += rec.key_text.split("本年新收")[0]
             break
         # the header is the text right before the first row: restart after anything with numbers
-        head = "" if rec.slots else head + rec.key_text
+        head = "" if rec.numbers else head + rec.key_text
     head = head.replace("法人或其他组织", "")
     if ("法律服务" in head or "科研机构" in head) and "其他" not in head:
         return [c for c in COLUMNS if c != "other_org"]
     return list(COLUMNS)
 
 
-def _capacity(rec: Record) -> int:
-    return sum(len(s.text) if s.glued and s.kind == "num" else 1 for s in rec.slots)
+def _capacity(rec: Record, pinned: bool = False) -> int:
+    """How many cells the record can fill: its numbers (a glued run may hold a digit per cell) and the
+    blanks between them; in a pinned row every blank cell."""
+    nums = [i for i, s in enumerate(rec.slots) if s.kind == "num"]
+    cells = 0
+    for i, s in enumerate(rec.slots):
+        if s.kind == "num":
+            cells += len(s.text) if s.glued else 1
+        elif pinned or (nums and nums[0] < i < nums[-1]):
+            cells += 1
+    return cells
 
 
-def read_table3(records: list[Record], year: int | None) -> Table3 | None:
+def read_table3(records: list[Record], year: int | None, doc: Document) -> Table3 | None:
     specs = _all_specs()
-    columns = header_columns(records)
+    bindings = Bindings(doc, TABLE3)
+    header = _bound_header(records, doc, bindings) or header_columns(records)
     assigned: dict[str, Record] = {}
     sequence: list[tuple[str | None, Record]] = []  # (row key or None for unlabeled, record)
     for rec in _split_multi_row_records(records):
-        if not rec.slots:
+        if rec.source is not None and bindings.is_header(*rec.source):
             continue
+        pinned = rec.source is not None and bindings.row_columns(doc, *rec.source) is not None
+        if not rec.numbers and not pinned:
+            continue  # blanks alone are a row only where the geometry says they are cells
         if not rec.labeled:
             sequence.append((None, rec))
             continue
         spec = match_row(rec.label, specs)
-        if spec is None or _capacity(rec) < MIN_SLOTS:
-            continue
-        if spec.key in assigned:
+        if spec is None or spec.key in assigned or _capacity(rec, pinned) < MIN_SLOTS:
             continue
         assigned[spec.key] = rec
         sequence.append((spec.key, rec))
-    if len(assigned) < 3:
-        return None
-    columns = _trust_rows_over_header(columns, assigned.values())
-    version = _version(assigned, year)
+    hinted = {spec.key for _, rec in sequence if not rec.labeled and (spec := match_row(rec.label_hint, specs))}
+    version = _version(assigned.keys() | hinted, year)
     row_keys = [r.key for r in table3_rows(version)]
-    notes: list[str] = []
     if version == "2019":
         for r in OTHER_ROWS_2021:
             assigned.pop(r.key, None)
+    sequence = _take_hints(sequence, assigned, row_keys, specs)
+    if len(assigned) < 3:
+        return None
+    notes: list[str] = list(bindings.evidence)
     placed = _place_by_order(sequence, assigned, row_keys, notes)
+    absent = set(COLUMNS) - set(header)
+    slots = {key: _slots(rec, doc, bindings) for key, rec in assigned.items()}
+    # Digits that lost their separators: a blank cell prints nothing, so a run may hold fewer cells
+    # than the row has. Readings with such vanished cells are many; they are admitted for the whole
+    # table as soon as one glued row cannot be read without them (then this print drops cells).
+    vanish = any(_glued(s) and not row_readings(k, s, absent)[0] for k, s in slots.items())
     readings: dict[str, list[Reading]] = {}
-    missing: list[str] = []
+    missing_rows: list[str] = []
+    unproven: list[str] = []
     for key in row_keys:
         rec = assigned.get(key)
         if rec is None:
-            missing.append(key)
-            readings[key] = [Reading({request_key(key, c): CellRead(None, None, None, "missing") for c in COLUMNS})]
-        else:
-            readings[key] = row_readings(key, rec.slots, columns) or [_unreadable(key, rec)]
+            missing_rows.append(key)
+            readings[key] = [Reading({request_key(key, c): missing() for c in COLUMNS}, desc="row not printed")]
+            continue
+        found, complete = row_readings(key, slots[key], absent, vanish)
+        if not complete:
+            unproven.append(key)
+        readings[key] = found or [_unreadable(key, rec)]
     solution = solve(readings, table3_equations(version))
-    return Table3(version, solution, columns, placed, missing, notes)
+    return Table3(version, solution, header, placed, missing_rows, notes, unproven)
 
 
-def _trust_rows_over_header(columns: list[str], rows) -> list[str]:
-    """A header that lacks 其他 (dropped column, or a misread header on a scan) is believed only when
-    most rows print six cells; rows of seven mean the column is there."""
-    if len(columns) == len(COLUMNS):
-        return columns
-    counts = [len(_without_trailing_blanks(r.slots)) for r in rows if not any(s.glued for s in r.slots)]
-    sevens = sum(1 for n in counts if n >= len(COLUMNS))
-    sixes = sum(1 for n in counts if n == len(columns))
-    return list(COLUMNS) if sevens > sixes else columns
+def _bound_header(records: list[Record], doc: Document, bindings: Bindings) -> list[str] | None:
+    """The columns a bound header shows, from the first pinned row of the table."""
+    for rec in records:
+        if rec.source is None or not rec.numbers:
+            continue
+        columns = bindings.row_columns(doc, *rec.source)
+        if columns:
+            names = set(columns.values())
+            return [c for c in COLUMNS if c in names]
+    return None
+
+
+def _slots(rec: Record, doc: Document, bindings: Bindings) -> list[Slot]:
+    """The record's values as slots: pinned to their columns when the row keeps its geometry, else in
+    print order with the blanks next to the label or at the line end optional."""
+    columns = bindings.row_columns(doc, *rec.source) if rec.source is not None else None
+    if columns is not None:
+        pinned = _pinned(rec.slots, columns)
+        if pinned is not None:
+            return pinned
+    return ordered_slots(rec.slots)
+
+
+def _pinned(pieces: list[Piece], columns: dict[int, str]) -> list[Slot] | None:
+    out: list[Slot] = []
+    seen: set[int] = set()
+    for p in pieces:
+        col = p.where.col
+        if col is None or col in seen or p.glued:
+            return None  # two numbers in one cell, or a piece without a position: geometry lost
+        seen.add(col)
+        name = columns.get(col)
+        if name is None:
+            if p.kind == "num":
+                out.append(Slot(p))  # a number under no column word: placed by order between pins
+            continue  # a blank outside the bound columns is padding, not a cell
+        out.append(Slot(p, pin=name))
+    return out
+
+
+def ordered_slots(pieces: list[Piece]) -> list[Slot]:
+    """Slots in print order: numbers and the blanks between them are cells; blanks before the first
+    number (label padding?) and after the last (a line end?) may or may not be."""
+    nums = [i for i, p in enumerate(pieces) if p.kind == "num"]
+    if not nums:
+        return []
+    first, last = nums[0], nums[-1]
+    # an empty cell next to the label or at the line's end may be padding; a printed mark is a cell
+    return [Slot(p, optional=not p.text and not first <= i <= last, leading=i < first)
+            for i, p in enumerate(pieces)]
 
 
 def _split_multi_row_records(records: list[Record]) -> list[Record]:
@@ -121,17 +190,19 @@ def _split_multi_row_records(records: list[Record]) -> list[Record]:
     out: list[Record] = []
     width = len(COLUMNS)
     for rec in records:
-        n = len(rec.slots)
-        if n >= 2 * width and n % width == 0 and not any(s.glued for s in rec.slots):
-            out.append(Record(rec.label, rec.label_where, rec.slots[:width], rec.labeled))
+        nums = [s for s in rec.slots if s.kind == "num"]
+        n = len(nums)
+        if n >= 2 * width and n % width == 0 and n == len(rec.slots) and not any(s.glued for s in nums):
+            out.append(Record(rec.label, rec.label_where, nums[:width], rec.labeled))
             for i in range(width, n, width):
-                out.append(Record(slots=rec.slots[i:i + width], labeled=False))
+                out.append(Record(slots=nums[i:i + width], labeled=False))
         else:
             out.append(rec)
     return out
 
 
-def _version(assigned: dict[str, Record], year: int | None) -> str:
+def _version(assigned: Iterable[str], year: int | None) -> str:
+    assigned = set(assigned)
     if any(r.key in assigned for r in OTHER_ROWS_2021):
         return "2021"
     if OTHER_ROW_2019.key in assigned:
@@ -139,9 +210,37 @@ def _version(assigned: dict[str, Record], year: int | None) -> str:
     return "2019" if year is not None and year < 2021 else "2021"
 
 
+def _take_hints(sequence: list[tuple[str | None, Record]], assigned: dict[str, Record], row_keys: list[str],
+                specs: tuple[RowSpec, ...]) -> list[tuple[str | None, Record]]:
+    """An unlabeled row printed right after a label that stands alone (values detached from their
+    label) takes that label, when the label names a row that print order allows there: between the
+    labeled rows before and after it. Scrambled conversions put labels far from their values; a hint
+    that breaks print order is ignored and the row is placed by order (or not at all)."""
+    order = {k: i for i, k in enumerate(row_keys)}
+    out = list(sequence)
+    for i, (key, rec) in enumerate(out):
+        if key is not None or not rec.label_hint:
+            continue
+        spec = match_row(rec.label_hint, specs)
+        if spec is None or spec.key in assigned or spec.key not in order or len(_named(rec.label_hint, specs)) > 1:
+            continue  # a run of labels printed together names several rows: which one is this?
+        before = [order[k] for k, _ in out[:i] if k is not None and k in order]
+        after = [order[k] for k, _ in out[i + 1:] if k is not None and k in order]
+        if max(before, default=-1) < order[spec.key] < min(after, default=len(row_keys)):
+            assigned[spec.key] = rec
+            out[i] = (spec.key, rec)
+    return out
+
+
+def _named(label: str, specs: tuple[RowSpec, ...]) -> set[str]:
+    text = squash(label)
+    return {spec.key for spec in specs for pattern in spec.patterns if re.search(pattern, text)}
+
+
 def _place_by_order(sequence, assigned: dict[str, Record], row_keys: list[str], notes: list[str]) -> list[str]:
     """Unlabeled number rows (labels lost in conversion) fill the template rows missing between two
-    labeled rows, in template order, when their counts agree exactly."""
+    labeled rows, in template order, when their counts agree exactly: then print order admits one
+    placement and no other."""
     placed: list[str] = []
     order = {k: i for i, k in enumerate(row_keys)}
     prev = -1
@@ -168,112 +267,134 @@ def _place_by_order(sequence, assigned: dict[str, Record], row_keys: list[str], 
 
 
 def _unreadable(key: str, rec: Record) -> Reading:
-    return Reading({request_key(key, c): CellRead(None, None, rec.label_where, "missing") for c in COLUMNS},
-                   penalty=10, desc="unreadable")
+    return Reading({request_key(key, c): CellRead(None, None, rec.label_where, "missing", flags=["extra_cells"])
+                    for c in COLUMNS}, penalty=10, desc="unreadable")
 
 
 # ---- readings of one row --------------------------------------------------------------------
 
-def row_readings(row: str, slots: list[Piece], header: list[str]) -> list[Reading]:
-    """Every plausible way to map a row's printed slots onto the seven columns.
-
-    Trailing blanks are dropped first: a tab-terminated line ends in an empty cell, and a truly
-    blank last cell (总计 left unfilled) is then a missing cell that the identities fill and flag.
-    """
-    vs = _without_trailing_blanks(slots)
-    if not vs:
-        return []
-    if any(s.glued for s in vs) and _needs_split(vs):
-        return _glued_readings(row, vs)
-    n = len(vs)
-    if n == len(COLUMNS):
-        reading = _mapped(row, vs, list(COLUMNS), 0, "direct")
-        for col in COLUMNS:
-            if col not in header:  # the row prints a cell its header does not have: say so
-                reading.cells[request_key(row, col)].flags.append("column_not_in_header")
-        return [reading]
-    if n == len(header) and len(header) < len(COLUMNS):
-        return [_mapped(row, vs, header, 0, "header columns")]
-    if n > len(COLUMNS):
-        reading = _mapped(row, vs[: len(COLUMNS)], list(COLUMNS), 5, "extra cells ignored")
-        for cell in reading.cells.values():
-            cell.flags.append("extra_cells")  # the row printed more numbers than there are columns
-        return [reading]
-    readings = _dropped_readings(row, vs, header)
-    if all(s.kind != "num" or _to_int(s.text) == 0 for s in vs):
-        # every printed value is 0: whichever zero was dropped, the values come out the same
-        readings = readings[:1]
-    return readings
+def row_readings(row: str, slots: list[Slot], absent: Iterable[str] = (),
+                 vanish: bool = False) -> tuple[list[Reading], bool]:
+    """Every way to map a row's slots onto the seven columns; (readings, all of them were tried)."""
+    if not slots:
+        return [], True
+    pieces = [s.piece for s in slots if s.piece.kind == "num"]
+    if not pieces and all(s.pin is None for s in slots):
+        return [], True
+    if _glued(slots):
+        return _glued_readings(row, slots, set(absent), vanish)
+    required = [s for s in slots if not s.optional]
+    if len(required) > len(COLUMNS):
+        return [_extra(row, required)], True
+    assignments, complete = placements(slots, COLUMNS)
+    if not assignments:
+        return [_extra(row, required)], True
+    absent = set(absent)
+    readings = [_reading(row, slots, a, absent) for a in assignments]
+    return _distinct(readings), complete
 
 
-def _without_trailing_blanks(slots: list[Piece]) -> list[Piece]:
-    vs = list(slots)
-    while vs and vs[-1].kind == "blank":
-        vs.pop()
-    return vs
+def _glued(slots: list[Slot]) -> bool:
+    """A row of free-text digit runs that may hold more cells than runs."""
+    nums = [s.piece for s in slots if s.piece.kind == "num"]
+    if not any(p.glued for p in nums) or any(s.pin is not None for s in slots):
+        return False
+    if any(s.piece.kind == "blank" and s.piece.text for s in slots):
+        return False  # printed marks for blank cells: the row's separators survive
+    return len(nums) < len(COLUMNS) or any(len(p.text) > 1 and p.text.startswith("0") for p in nums)
 
 
-def _needs_split(slots: list[Piece]) -> bool:
-    return len(slots) < len(COLUMNS) or any(s.kind == "num" and len(s.text) > 1 and s.text.startswith("0") for s in slots)
-
-
-def _cell(p: Piece, value: int | None = None, raw: str | None = None, glued: bool = False) -> CellRead:
-    if p.kind == "blank":
-        return CellRead(None, p.text, p.where, "blank")
-    v = value if value is not None else _to_int(p.text)
-    return CellRead(v, raw if raw is not None else p.text, p.where, "printed", glued=glued, note=p.note)
-
-
-def _to_int(text: str) -> int | None:
-    try:
-        return int(float(text)) if "." in text else int(text)
-    except ValueError:
-        return None
-
-
-def _mapped(row: str, slots: list[Piece], cols: list[str], penalty: int, desc: str) -> Reading:
-    cells = {request_key(row, c): CellRead(None, None, None, "missing") for c in COLUMNS}
-    printed_idx = [i for i, s in enumerate(slots) if s.kind == "num"]
-    for i, (slot, col) in enumerate(zip(slots, cols)):
-        cell = _cell(slot)
-        if slot.kind == "blank" and printed_idx and printed_idx[0] < i < printed_idx[-1]:
-            cell.interior = True
+def _reading(row: str, slots: list[Slot], assignment: list[int | None], absent: set[str]) -> Reading:
+    cells = {request_key(row, c): missing() for c in COLUMNS}
+    penalty = 0
+    used: set[str] = set()
+    for slot, ci in zip(slots, assignment):
+        if ci is None:
+            penalty += 1 if slot.leading else 0
+            continue
+        if slot.optional and not slot.leading:
+            penalty += 3  # a blank at the line's end is seldom a cell: a total left unfilled is likelier
+        col = COLUMNS[ci]
+        used.add(col)
+        cell = cell_of(slot.piece)
+        if col in absent and slot.pin is None and slot.piece.kind == "num":
+            cell.flags.append("column_not_in_header")  # the row prints a cell its header does not have
         cells[request_key(row, col)] = cell
+    for col in COLUMNS:
+        if col not in used:
+            penalty += 0 if col in absent else (2 if col == "total" else 3)
+    desc = " ".join(f"{COLUMNS[c]}" if c is not None else "-" for c in assignment)
     return Reading(cells, penalty, desc)
 
 
-def _dropped_readings(row: str, slots: list[Piece], header: list[str]) -> list[Reading]:
-    """Fewer slots than columns: some cells were dropped. Columns absent from the header go first;
-    any further dropped cell is most often the row's last (总计 left unfilled)."""
-    readings = []
-    short = len(header) - len(slots)
-    if short < 0:
-        return [_mapped(row, slots, list(COLUMNS)[: len(slots)], 8, "unexplained")]
-    for missing in itertools.combinations(range(len(header)), short):
-        cols = [c for i, c in enumerate(header) if i not in missing]
-        trailing = all(m >= len(header) - short for m in missing)
-        readings.append(_mapped(row, slots, cols, (1 if trailing else 3) + short, f"dropped {missing}"))
-    return sorted(readings, key=lambda r: r.penalty)
+def _distinct(readings: list[Reading]) -> list[Reading]:
+    """Readings that give every cell the same value and kind are one reading (the lowest penalty)."""
+    best: dict[tuple, Reading] = {}
+    for r in readings:
+        sig = tuple((k, c.value, c.kind) for k, c in sorted(r.cells.items()))
+        if sig not in best or r.penalty < best[sig].penalty:
+            best[sig] = r
+    return sorted(best.values(), key=lambda r: r.penalty)
 
 
-def _glued_readings(row: str, slots: list[Piece]) -> list[Reading]:
-    runs = [s.text for s in slots if s.kind == "num"]
-    if any(not r.isdigit() for r in runs) or len(runs) != len(slots):
-        return []
+def _extra(row: str, slots: list[Slot]) -> Reading:
+    """More values than columns: the first seven in order, every cell flagged (a guess)."""
+    cells = {}
+    for col, slot in zip(COLUMNS, slots):
+        cell = cell_of(slot.piece)
+        cell.flags.append("extra_cells")
+        cells[request_key(row, col)] = cell
+    for col in COLUMNS[len(cells):]:
+        cells[request_key(row, col)] = CellRead(None, None, None, "missing", flags=["extra_cells"])
+    return Reading(cells, 5, "extra cells ignored")
+
+
+def _glued_readings(row: str, slots: list[Slot], absent: set[str], vanish: bool) -> tuple[list[Reading], bool]:
+    """Cuts of the row's digit runs into cells. Every cell printed: cuts into seven parts whose row
+    sum holds. With ``vanish``: also cuts into fewer parts placed in any columns, the others blank
+    cells the glued text does not show (their values are the identities' to fix)."""
+    pieces = [s.piece for s in slots if s.piece.kind == "num"]
+    runs = [p.text for p in pieces]
+    if any(not r.isdigit() for r in runs) or any(s.piece.kind == "blank" for s in slots if not s.optional):
+        return [], True
+    where = pieces[0].where
 
     def row_sum_holds(parts: list[str]) -> bool:
         nums = [int(p) for p in parts]
         return sum(nums[:-1]) == nums[-1]
 
     found = split_runs(runs, len(COLUMNS), row_sum_holds, limit=SPLIT_LIMIT)
-    readings = []
-    truncated = len(found) >= SPLIT_LIMIT  # not every cut was tried: none of them can be trusted
-    for parts in found:
-        cells = {}
-        where = slots[0].where
-        for col, part in zip(COLUMNS, parts):
-            cells[request_key(row, col)] = CellRead(int(part), part, where, "printed", glued=True,
-                                                    flags=["ambiguous_split"] if truncated else [])
-        readings.append(Reading(cells, 0 if len(found) == 1 else 1, "glued " + " ".join(parts)))
-    return readings
+    complete = len(found) < SPLIT_LIMIT  # not every cut was tried: none of them can be trusted
+    readings = [_cut_reading(row, parts, tuple(range(len(COLUMNS))), where, absent, len(parts) - len(runs))
+                for parts in found]
+    if not vanish:
+        return readings, complete
+    budget = SPLIT_LIMIT
+    for n in range(len(COLUMNS) - 1, len(runs) - 1, -1):
+        for parts in split_runs(runs, n, lambda _parts: True, limit=budget + 1):
+            for cols in itertools.combinations(range(len(COLUMNS)), n):
+                if not _fits(parts, cols):
+                    continue
+                readings.append(_cut_reading(row, parts, cols, where, absent, len(parts) - len(runs)))
+                budget -= 1
+                if budget <= 0:
+                    return readings, False
+    return readings, complete
 
+
+def _fits(parts: list[str], cols: tuple[int, ...]) -> bool:
+    """With 总计 printed, the printed applicant cells cannot exceed it (the missing ones are ≥ 0)."""
+    if cols[-1] != len(COLUMNS) - 1:
+        return True
+    return sum(int(p) for p in parts[:-1]) <= int(parts[-1])
+
+
+def _cut_reading(row: str, parts: list[str], cols: tuple[int, ...], where, absent: set[str], cuts: int) -> Reading:
+    cells = {request_key(row, c): missing(where) for c in COLUMNS}
+    for part, ci in zip(parts, cols):
+        col = COLUMNS[ci]
+        cells[request_key(row, col)] = CellRead(int(part), part, where, "printed", glued=True,
+                                                flags=["column_not_in_header"] if col in absent else [])
+    gaps = [COLUMNS[i] for i in range(len(COLUMNS)) if i not in cols]
+    penalty = cuts + sum(0 if c in absent else 5 for c in gaps)
+    return Reading(cells, penalty, "glued " + " ".join(parts))

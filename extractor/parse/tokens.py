@@ -36,7 +36,8 @@ def document_tokens(doc: Document) -> list[Token]:
             for cell in row:
                 if cell.spanned:
                     continue
-                where = cell.where if cell.where.table is not None else cell.where.model_copy(update={"table": t_index})
+                # the block's index in the document: the header binding looks rows up by it
+                where = cell.where if cell.where.table == t_index else cell.where.model_copy(update={"table": t_index})
                 tokens.append(Token(cell.text, where, first, True))
                 first = False
     return tokens
@@ -98,6 +99,7 @@ class Piece:
     where: Where
     row_start: bool
     glued: bool = False  # a number run from free text: may hold several cells' digits
+    in_text: bool = False  # read out of free text, not a table cell of its own
     note: str | None = None  # text printed with the number in its cell, e.g. （其中修订16件）
     unit: str | None = None  # e.g. 元 for 2019 procurement amounts
 
@@ -111,6 +113,17 @@ _RUN = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:\s*万?元)?")
 _NUMBERING_AFTER = re.compile(r"^\s*[.、．]\s*[\u4e00-\u9fff“\"]")
 # a number followed by a unit or a date word is prose ("2024年", "收到 99 件"), never a table cell
 _PROSE_UNIT_AFTER = re.compile(r"^\s*[年月日件条个起项次人名%％余多篇期家户]")
+# ... unless the unit ends a cell of a table row: another value or the line's end follows
+_CELL_UNIT_AFTER = re.compile(r"^\s*[件条个项](?=\s*[-\d/—–－无]|\s*$)")
+
+
+def cell_kind(text: str) -> str:
+    """What a whole table cell prints: ``blank``, ``num`` (a number, maybe with a unit or a note) or
+    ``text``."""
+    stripped = normalize(text).strip()
+    if stripped in BLANK_MARKS:
+        return "blank"
+    return "num" if _CELL_NUMBER.match(stripped) else "text"
 
 
 def pieces(tokens: list[Token]) -> list[Piece]:
@@ -135,6 +148,22 @@ def _split_free_text(text: str, tok: Token) -> list[Piece]:
     result: list[Piece] = []
     pos = 0
     first = tok.row_start
+    in_text = not tok.cell
+
+    def between(stretch: str) -> None:
+        nonlocal first
+        if not stretch.strip():
+            return
+        marks = stretch.split()
+        if in_text and all(m in BLANK_MARKS for m in marks):
+            # "5 / / 3", "— — —": marks standing for blank cells in a row of free text
+            for mark in marks:
+                result.append(Piece("blank", mark, tok.where, first, in_text=True))
+                first = False
+            return
+        result.append(Piece("text", stretch, tok.where, first))
+        first = False
+
     for m in _RUN.finditer(text):
         start, end = m.start(), m.end()
         run = m.group(0)
@@ -146,24 +175,27 @@ def _split_free_text(text: str, tok: Token) -> list[Piece]:
             run = run[:-1]
         if start > 0 and text[start - 1] in "第（(" and end < len(text) and text[end:end + 1] in "项）)":
             continue  # 第20条-style references are text
+        skip_unit = 0
         if _PROSE_UNIT_AFTER.match(text[end:]) and not run.endswith("元"):
-            continue
-        label = text[pos:start]
-        if label.strip():
-            result.append(Piece("text", label, tok.where, first))
-            first = False
+            cell_unit = _CELL_UNIT_AFTER.match(text[end:])
+            if cell_unit is None:
+                continue
+            skip_unit = cell_unit.end()
+        between(text[pos:start])
         unit = None
         um = re.search(r"万?元$", run)
         if um:
             unit = um.group(0)
             run = run[: um.start()].rstrip()
-        result.append(Piece("num", run.replace(",", ""), tok.where, first, glued=not tok.cell, unit=unit))
+        result.append(Piece("num", run.replace(",", ""), tok.where, first, glued=in_text, in_text=in_text, unit=unit))
         first = False
-        pos = end
+        pos = end + skip_unit
     tail = text[pos:]
     if tail.strip() or not result:
         if tail.strip() in BLANK_MARKS and tok.cell:
             result.append(Piece("blank", tail.strip(), tok.where, first))
+        elif tail.strip():
+            between(tail)
         else:
             result.append(Piece("text", tail, tok.where, first))
     return result
