@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: samples test install system-packages clean live-llm
+.PHONY: samples test lint install system-packages clean live-llm
 PORT ?= 8089
 
 $(BIN)/extractor: pyproject.toml
@@ -24,9 +24,17 @@ samples: install
 system-packages: install
 	@PY=$(BIN)/python sh scripts/system_packages.sh
 
-# the eval gate (accuracy and silent-error thresholds of evals/thresholds.json), then pytest
+# ruff and mypy, configured in pyproject.toml
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# the eval gate (accuracy and silent-error thresholds of evals/thresholds.json), lint, then pytest
+# (last, so its summary closes the run)
 test: install system-packages
 	$(BIN)/extractor eval evals/samples evals/synthetic evals/real evals/pdf_native evals/scanned evals/office --out runs/ci
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 # Live LLM check, not in CI: a local llama.cpp server with Gemma 3 270M, `--llm always` on the samples.

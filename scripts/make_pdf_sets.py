@@ -223,7 +223,7 @@ def scanned_pdf(spec: Spec) -> tuple[str, bytes, dict]:
 def _degraded(page: pymupdf.Page, rng: random.Random) -> bytes:
     pix = page.get_pixmap(dpi=SCAN_DPI, colorspace=pymupdf.csGRAY, alpha=False)
     image = Image.frombytes("L", (pix.width, pix.height), pix.samples)
-    image = image.rotate(rng.uniform(-MAX_TILT, MAX_TILT), resample=Image.BICUBIC, fillcolor=255)
+    image = image.rotate(rng.uniform(-MAX_TILT, MAX_TILT), resample=Image.Resampling.BICUBIC, fillcolor=255)
     image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 0.8)))
     pixels = np.asarray(image, dtype=np.float32)
     noise = np.random.default_rng(rng.randrange(2**32)).normal(0.0, rng.uniform(2.0, 5.0), pixels.shape)

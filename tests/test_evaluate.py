@@ -19,15 +19,15 @@ import pytest
 
 from extractor import __version__
 from extractor.cli import main
-from extractor.flat import flat
-from extractor.pipeline import Extractor, extract
-from extractor.report import Result
-from extractor.settings import Settings
 from extractor.evaluate.measure import usage_counts
 from extractor.evaluate.metrics import bucket_index, calibration, section_of
 from extractor.evaluate.run import run_eval
 from extractor.evaluate.scoring import KeyRow, score_document
 from extractor.evaluate.sets import LabelledDocument, SetError, discover
+from extractor.flat import flat
+from extractor.pipeline import Extractor, extract
+from extractor.report import Result
+from extractor.settings import Settings
 
 from .conftest import ROOT, SAMPLES, SYNTHETIC, needs_chromium
 

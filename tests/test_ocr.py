@@ -18,8 +18,8 @@ import pytest
 from extractor import errors
 from extractor.document import Document, TableBlock, TextBlock
 from extractor.flat import flat
-from extractor.ingest import load_bytes
-from extractor.ingest import ocr, pdf as pdf_reader
+from extractor.ingest import load_bytes, ocr
+from extractor.ingest import pdf as pdf_reader
 from extractor.ingest.image import read_image
 from extractor.ingest.ocr import OcrWord
 from extractor.ingest.pdf import read_pdf

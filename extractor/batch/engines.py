@@ -19,7 +19,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -39,7 +39,7 @@ class EngineUnavailable(errors.DependencyMissing):
 
 
 class Engine(Protocol):
-    def run(self, jobs: Iterable[Job], task: Task) -> Iterator[Outcome]: ...
+    def run(self, jobs: Iterable[Job], task: Task) -> Generator[Outcome, None, None]: ...
 
 
 def engine_for(name: str, workers: int) -> Engine:
@@ -61,7 +61,7 @@ class LocalEngine:
         self.workers = max(1, workers)
         self.window = self.workers * window_per_worker
 
-    def run(self, jobs: Iterable[Job], task: Task) -> Iterator[Outcome]:
+    def run(self, jobs: Iterable[Job], task: Task) -> Generator[Outcome, None, None]:
         queue = deque(jobs)
         if not queue:
             return
@@ -193,7 +193,7 @@ class RayEngine:
         self.workers = max(1, workers)
         self.window = self.workers * window_per_worker
 
-    def run(self, jobs: Iterable[Job], task: Task) -> Iterator[Outcome]:
+    def run(self, jobs: Iterable[Job], task: Task) -> Generator[Outcome, None, None]:
         queue = deque(jobs)
         if not queue:
             return

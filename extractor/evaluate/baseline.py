@@ -34,7 +34,7 @@ def load_baseline(path: Path) -> dict[str, Any]:
 
 
 def diff(baseline: Mapping[str, Any], baseline_path: str, run: RunRecord) -> BaselineDiff:
-    before = {d.get("document"): d for d in baseline["documents"] if isinstance(d, dict)}
+    before = {str(d["document"]): d for d in baseline["documents"] if isinstance(d, dict) and d.get("document")}
     after = {d.document: d for d in run.documents}
     better: list[Change] = []
     worse: list[Change] = []
@@ -47,7 +47,7 @@ def diff(baseline: Mapping[str, Any], baseline_path: str, run: RunRecord) -> Bas
         worse=worse,
         metric_deltas=_metric_deltas(baseline, run),
         documents_added=sorted(set(after) - set(before)),
-        documents_removed=sorted(k for k in set(before) - set(after) if k is not None),
+        documents_removed=sorted(set(before) - set(after)),
     )
 
 

@@ -59,7 +59,8 @@ def usage_counts(usage: Mapping[str, Any]) -> tuple[int, int]:
 def failed_calls(usage: Mapping[str, Any]) -> int:
     """Calls that brought no valid answer: every call but the one behind each valid, uncached answer
     (retries after a timeout, re-asks after an invalid answer, and every call to a down endpoint)."""
-    answers = usage.get("answers") if isinstance(usage.get("answers"), list) else []
+    raw = usage.get("answers")
+    answers = raw if isinstance(raw, list) else []
     succeeded = sum(1 for a in answers if isinstance(a, Mapping) and a.get("outcome") == "valid"
                     and not a.get("cached"))
     return max(0, _int(usage.get("calls")) - succeeded)

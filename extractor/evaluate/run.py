@@ -34,7 +34,7 @@ from .baseline import BaselineError, diff, load_baseline
 from .measure import measure
 from .metrics import LLMUsage, calibration, family_of, llm_usage, section_of, tally, tally_by, timing
 from .records import DocumentRecord, RunRecord, SetRecord, SilentError
-from .sets import LabelledSet, SetError, discover_all
+from .sets import LabelledSet, discover_all
 from .thresholds import Threshold, ThresholdError, default_file, effective, failures, load_thresholds
 
 EXIT_OK, EXIT_THRESHOLD, EXIT_UNUSABLE = 0, 1, 2

@@ -33,8 +33,9 @@ import bisect
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pymupdf
 
@@ -157,8 +158,8 @@ def read_pdf(data: bytes, source: Source, settings: Settings, engine: OcrEngine 
     with pdf:
         _check_pages(pdf, settings)
         try:
-            pages = [_read_page(page) for page in pdf]
-            reasons = {p.number: reason for p, page in zip(pages, pdf) if (reason := _ocr_reason(page, p))}
+            pages = [_read_page(page) for page in pdf.pages()]
+            reasons = {p.number: reason for p, page in zip(pages, pdf.pages()) if (reason := _ocr_reason(page, p))}
             ocr_notes = _ocr_pages(pdf, pages, reasons, engine)
         except _PDF_ERRORS as exc:
             raise errors.CorruptInput(f"the PDF is damaged: {exc}") from None
@@ -235,7 +236,7 @@ def _ocr_pages(pdf: pymupdf.Document, pages: list[_Page], reasons: dict[int, str
             raise
         return [f"page {n}: {reason}, and OCR is unavailable ({exc}); its content was not read"
                 for n, reason in reasons.items()]
-    for index, page in enumerate(pdf):
+    for index, page in enumerate(pdf.pages()):
         if page.number + 1 in reasons:
             pages[index] = _scanned_page(page, engine)
     listed = ", ".join(f"{n} ({reason})" for n, reason in reasons.items())
@@ -406,7 +407,7 @@ def _merge_rules(rules: list[_Rule]) -> list[_Rule]:
     return merged
 
 
-def _clusters(items: list, key, gap: float = SNAP) -> list[list]:
+def _clusters(items: list, key: Callable[[Any], float], gap: float = SNAP) -> list[list]:
     """Sorted items split where the step from the previous item exceeds ``gap``.
 
     Splitting on steps (not on distance to a group's first item) keeps the group means more than
@@ -543,7 +544,7 @@ def _place(grids: list[_Grid], box: Box) -> tuple[int, int] | None:
     return None
 
 
-def _union(boxes) -> Box:
+def _union(boxes: Iterable[Box]) -> Box:
     x0, y0, x1, y1 = zip(*boxes)
     return (min(x0), min(y0), max(x1), max(y1))
 
@@ -589,7 +590,8 @@ def _join_lines(first: str, second: str) -> str:
 def _drop_page_furniture(pages: list[_Page]) -> None:
     repeated = _repeated_edge_lines(pages)
     for page in pages:
-        page.lines = [line for line in page.lines if not _is_page_number(line, page) and not _is_running(line, page, repeated)]
+        page.lines = [line for line in page.lines
+                      if not _is_page_number(line, page) and not _is_running(line, page, repeated)]
 
 
 def _is_running(line: _Fragment, page: _Page, repeated: set[str]) -> bool:
@@ -642,8 +644,7 @@ def _assemble(pages: list[_Page]) -> list[TextBlock | TableBlock]:
                 groups.append(TextBlock(text=item.text, where=where))
                 continue
             last = groups[-1] if groups else None
-            reason = _continues(last[0][-1], item) if isinstance(last, tuple) else None
-            if reason is not None:
+            if isinstance(last, tuple) and (reason := _continues(last[0][-1], item)) is not None:
                 last[0].append(item)
                 last[1].append(reason)
             else:
@@ -760,5 +761,5 @@ def _expand(spans: list[_Span], rows: int, index: int) -> list[list[Cell]]:
                     spanned=(r, c) != (span.top, span.left),
                 ))
     for row in grid:
-        row.sort(key=lambda cell: cell.where.col)
+        row.sort(key=lambda cell: cell.where.col if cell.where.col is not None else -1)
     return grid

@@ -126,7 +126,8 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 def _routes(app: FastAPI, store: UploadStore, extractions: Extractions, max_upload_bytes: int) -> None:
     @app.post("/documents", status_code=202, response_model=Accepted, responses=_errors(400, 401, 413, 415))
-    async def upload(file: UploadFile = File(..., description="the report: PDF, DOCX, HTML, Markdown or text")):
+    async def upload(file: UploadFile = File(..., description="the report: PDF, DOCX, HTML, Markdown or text")
+                     ) -> Any:  # Accepted, or an error response
         data = await file.read()
         filename = file.filename or "upload"
         if len(data) > max_upload_bytes:
@@ -146,7 +147,7 @@ def _routes(app: FastAPI, store: UploadStore, extractions: Extractions, max_uplo
 
     @app.get("/documents/{doc_id}", response_model=DocumentOut, response_model_exclude_none=True,
              responses=_errors(401, 404))
-    async def get_document(doc_id: str):
+    async def get_document(doc_id: str) -> Any:  # DocumentOut, or an error response
         meta = store.meta(doc_id)
         if meta is None:
             return _not_found(doc_id)
@@ -172,7 +173,7 @@ def _routes(app: FastAPI, store: UploadStore, extractions: Extractions, max_uplo
         year: int | None = Query(None, description="the report year"),
         limit: int = Query(100, ge=1, le=1000),
         offset: int = Query(0, ge=0),
-    ):
+    ) -> DocumentList:
         rows = await run_in_threadpool(_listing, store, status, org, year)
         return DocumentList(total=len(rows), documents=rows[offset:offset + limit])
 

@@ -9,6 +9,7 @@ The executor factory is a parameter, so tests may run extractions in threads.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -97,7 +98,7 @@ class Extractions:
             self._executor = self._factory(self.workers)
         self._attempts[doc_id] += 1
         future = self._executor.submit(extract_upload, str(self.store.root), doc_id, self.settings, self.review_db)
-        future.add_done_callback(lambda f, d=doc_id: self._done(d, f))
+        future.add_done_callback(functools.partial(self._done, doc_id))
 
     def _done(self, doc_id: str, future: Future[str]) -> None:
         if future.cancelled():
