@@ -22,6 +22,7 @@ class Flag(StrEnum):
     AMBIGUOUS = "ambiguous"
     AMBIGUOUS_SPLIT = "ambiguous_split"
     SHORT_ROW = "short_row"
+    PLACEMENT = "placement"
     EXTRA_CELLS = "extra_cells"
     COLUMN_NOT_IN_HEADER = "column_not_in_header"
     MERGED_CELL = "merged_cell"
@@ -52,6 +53,8 @@ MEANING: dict[Flag, str] = {
     Flag.AMBIGUOUS: "several readings of the print fit the identities and give different values",
     Flag.AMBIGUOUS_SPLIT: "digits of several cells are glued together and can be cut several ways",
     Flag.SHORT_ROW: "the row prints fewer values than it has columns and no identity says which is absent",
+    Flag.PLACEMENT: "the row left a cell out and the print does not say which; the identities fix the value "
+                    "either way",
     Flag.EXTRA_CELLS: "the row prints more values than it has columns",
     Flag.COLUMN_NOT_IN_HEADER: "the row prints a cell in a column its header does not show",
     Flag.MERGED_CELL: "one printed cell spans several value columns",
@@ -74,7 +77,7 @@ PROVENANCE: frozenset[Flag] = frozenset({
 })
 # Flags the checker derives from the values alone: recomputed from scratch on every re-check.
 CHECKER: frozenset[Flag] = frozenset({
-    Flag.IDENTITY_FAILS, Flag.IMPLAUSIBLE_UNIT, Flag.PROSE_TABLE_MISMATCH, Flag.OCR_SUSPECT,
+    Flag.IMPLAUSIBLE_UNIT, Flag.PROSE_TABLE_MISMATCH, Flag.OCR_SUSPECT,
     Flag.OCR_LOW_CONFIDENCE,
 })
 

@@ -4,16 +4,22 @@ show (``implied``) or prints wrong (``must_flag``) must be flagged too.
 
 The search is seeded and derandomized, so CI sees the same cases every run. ``make test`` runs
 ``FUZZ_CASES`` cases (2,000 by default); ``make fuzz`` runs 50,000 and prints one summary line.
-Failures are collected rather than raised at the first one, so the summary counts them all; each
-failing case is written to ``runs/fuzz/failures.jsonl`` with everything needed to rebuild it.
+Cases are drawn by hypothesis first and then checked in parallel (``FUZZ_WORKERS`` processes), so
+the failures are collected rather than raised at the first one and the summary counts them all; each
+failing case is written to ``runs/fuzz/failures.jsonl`` with everything needed to rebuild it
+(``FuzzCase.from_dict``).
 """
 from __future__ import annotations
 
+import importlib.util
 import json
+import multiprocessing
 import os
 import tempfile
 import time
 from pathlib import Path
+
+import pytest
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -26,6 +32,7 @@ from extractor.synthetic.printed import PrintChoices
 from extractor.synthetic.renderings import FORMATS, TEXT_FORMATS, RenderChoices
 
 CASES = int(os.environ.get("FUZZ_CASES", "2000"))
+WORKERS = int(os.environ.get("FUZZ_WORKERS", str(os.cpu_count() or 1)))
 OUT = Path(os.environ.get("FUZZ_OUT", Path(__file__).resolve().parent.parent / "runs" / "fuzz"))
 
 
@@ -67,48 +74,65 @@ def cases(draw) -> FuzzCase:
                     dense=draw(st.sampled_from((False, False, True))), format_2019=format_2019)
 
 
-class Tally:
-    def __init__(self) -> None:
-        self.cases = 0
-        self.silent = 0
-        self.unflagged = 0  # implied / must_flag values left unflagged (certain-or-flagged breaches)
-        self.failures: list[dict] = []
-        self.started = time.perf_counter()
-
-
-def check_case(case: FuzzCase, tally: Tally, scorer) -> None:
+def check_case(case: FuzzCase) -> dict | None:
+    """Score one case; None when it is right, else what went wrong (JSON-ready)."""
     generated = make_case(case)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"fuzz.{generated.suffix}"
         path.write_bytes(generated.data)
         out = flat(extract(path, Settings()))
-    score = scorer(generated.gold, out)
-    tally.cases += 1
+    score = _scorer()(generated.gold, out)
     silent = [w for w in score["wrong"] if w[3] == "SILENT"]
-    if silent:
-        must = set(generated.gold["implied"]) | set(generated.gold["must_flag"])
-        tally.silent += sum(1 for w in silent if w[0] not in must or w[1] != w[2])
-        tally.unflagged += sum(1 for w in silent if w[0] in must and w[1] == w[2])
-        tally.failures.append({"case": case.describe(), "status": out["status"], "silent": silent[:20]})
+    if not silent:
+        return None
+    must = set(generated.gold["implied"]) | set(generated.gold["must_flag"])
+    return {"case": case.describe(), "status": out["status"], "silent": silent[:20],
+            "wrong_values": sum(1 for w in silent if w[0] not in must or w[1] != w[2]),
+            "unflagged": sum(1 for w in silent if w[0] in must and w[1] == w[2])}
 
 
-def test_no_silent_errors(scorer) -> None:
-    tally = Tally()
+_SCORE = None
 
-    @settings(max_examples=CASES, derandomize=True, database=None, deadline=None,
+
+def _scorer():
+    """../shared/tools/score.py, loaded once per worker process."""
+    global _SCORE
+    if _SCORE is None:
+        path = Path(__file__).resolve().parent.parent.parent / "shared" / "tools" / "score.py"
+        spec = importlib.util.spec_from_file_location("shared_score", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+        _SCORE = module.score
+    return _SCORE
+
+
+def _draw_cases(n: int) -> list[FuzzCase]:
+    """The first ``n`` cases of the derandomized search (drawn only; checked in parallel after)."""
+    drawn: list[FuzzCase] = []
+
+    @settings(max_examples=n, derandomize=True, database=None, deadline=None,
               phases=(Phase.generate,), suppress_health_check=list(HealthCheck))
     @given(cases())
-    def search(case: FuzzCase) -> None:
-        check_case(case, tally, scorer)
+    def draw(case: FuzzCase) -> None:
+        drawn.append(case)
 
-    search()
+    draw()
+    return drawn
+
+
+@pytest.mark.timeout(0)
+def test_no_silent_errors() -> None:
+    started = time.perf_counter()
+    drawn = _draw_cases(CASES)
+    with multiprocessing.get_context("spawn").Pool(WORKERS) as pool:
+        failures = [f for f in pool.imap_unordered(check_case, drawn, chunksize=4) if f is not None]
     OUT.mkdir(parents=True, exist_ok=True)
     with (OUT / "failures.jsonl").open("w", encoding="utf-8") as fh:
-        for failure in tally.failures:
+        for failure in failures:
             fh.write(json.dumps(failure, ensure_ascii=False) + "\n")
-    line = (f"fuzz: {tally.cases} cases, {tally.silent} silent errors, {tally.unflagged} unflagged "
-            f"implied/ambiguous values, {len(tally.failures)} failing cases, "
-            f"{time.perf_counter() - tally.started:.0f} s")
+    line = (f"fuzz: {len(drawn)} cases, {sum(f['wrong_values'] for f in failures)} silent errors, "
+            f"{sum(f['unflagged'] for f in failures)} unflagged implied/ambiguous values, "
+            f"{len(failures)} failing cases, {time.perf_counter() - started:.0f} s")
     (OUT / "summary.txt").write_text(line + "\n", encoding="utf-8")
     print("\n" + line)
-    assert not tally.failures, f"{line}; first: {tally.failures[0]} (all in {OUT / 'failures.jsonl'})"
+    assert not failures, f"{line}; first: {failures[0]} (all in {OUT / 'failures.jsonl'})"

@@ -89,19 +89,41 @@ def parse(doc: Document) -> Parsed:
             unsettled.append("table2")
     else:
         unsettled.append("table2")
-    _put_prose(report, flow, spans, unsettled)
+    _put_prose(report, flow, spans, unsettled, year)
     _mark_not_found(report, year)
+    if t3 is None or not t3.version_shown:
+        _mark_other_template(report, t3.version if t3 else report.template.table3 or _default_version(year))
     return Parsed(report, flow, spans, unsettled)
+
+
+def _default_version(year: int | None) -> str:
+    return "2019" if year is not None and year < 2021 else "2021"
 
 
 def _mark_not_found(report: Report, year: int | None) -> None:
     """Every key the report's template covers is present: one the parser could not find is null and
     flagged, so an absence is never mistaken for a value nobody needs to look at."""
-    default = "2019" if year is not None and year < 2021 else "2021"
+    default = _default_version(year)
     keys = all_keys(report.template.table2 or default, report.template.table3 or default)
     for key in keys:
         if key not in report.values:
             report.values[key] = Value(key=key, value=None, method="default", confidence=0.0, flags=["not_found"])
+
+
+def _mark_other_template(report: Report, version: str) -> None:
+    """No row of （六） was found, so the print does not say whether it has the single row (2019) or
+    three (2021): the keys of the other layout are given too, null and flagged, and the layout's
+    own （六） cells are flagged as well."""
+    other = "2019" if version == "2021" else "2021"
+    mine = set(all_keys(report.template.table2 or version, version))
+    for key in all_keys(report.template.table2 or other, other):
+        if key.startswith("requests.other.") and key not in mine and key not in report.values:
+            report.values[key] = Value(key=key, value=None, method="default", confidence=0.0,
+                                       flags=[Flag.NOT_FOUND])
+    for key in mine:
+        if key.startswith("requests.other.") and key in report.values:
+            report.values[key].flag(Flag.AMBIGUOUS)
+    report.notes.append("no row of （六）其他处理 found: its layout (one row or three) is not known")
 
 
 def _doubtful(sol: Solution) -> bool:
@@ -151,7 +173,7 @@ def _records(flow: FlowText, region: tuple[int, int] | None) -> list[Record]:
         b = min(end, tok_start + len(tok.text)) - tok_start
         if b <= a and tok.text:
             continue
-        sliced.append(Token(tok.text[a:b], tok.where, tok.row_start or not sliced, tok.cell and a == 0))
+        sliced.append(Token(tok.text[a:b], tok.where, tok.row_start or not sliced, tok.cell and a == 0, tok.grid))
     return build_records(pieces(sliced))
 
 
@@ -193,6 +215,11 @@ def _put_solution(report: Report, sol: Solution, placed: list[str], unproven: li
         if key in sol.incomplete:
             v.confidence = min(v.confidence, 0.3)
             v.flag(Flag.SEARCH_INCOMPLETE)
+        if key in sol.doubted:
+            v.flag(Flag.IDENTITY_FAILS)
+        if key in sol.placement and not v.flags:
+            v.confidence = min(v.confidence, 0.8)
+            v.flag(Flag.PLACEMENT)
         report.values[key] = v
 
 
@@ -215,20 +242,21 @@ def _put_table2(report: Report, t2: Table2) -> None:
         report.values[key] = v
 
 
-def _put_prose(report: Report, flow: FlowText, spans: dict[str, SectionSpan], unsettled: list[str]) -> None:
+def _put_prose(report: Report, flow: FlowText, spans: dict[str, SectionSpan], unsettled: list[str],
+               year: int | None) -> None:
     text = flow.text
     first_table = min((spans[k].start for k in ("s2", "s3") if k in spans), default=len(text))
     s1 = spans.get("s1")
     start = s1.body if s1 else 0
     for key, finder in (("narrative.proactive_items", prose.proactive_items),
                         ("narrative.requests_received", prose.requests_received)):
-        fig = finder(text, start, first_table) or finder(text, 0, len(text))
+        fig = finder(text, start, first_table, year) or finder(text, 0, len(text), year)
         _put_figure(report, flow, key, fig, unsettled)
     for fig in prose.stated_figures(text, start, first_table):
         report.values[fig.key] = Value(key=fig.key, value=fig.value, raw=fig.raw, where=[flow.where(*fig.span)],
                                        confidence=0.8)
     s6 = spans.get("s6")
-    fee = prose.info_fee(text, s6.body, s6.end) if s6 else None
+    fee = prose.info_fee(text, s6.body, s6.end, year) if s6 else None
     _put_figure(report, flow, "fees.info_processing_fee_yuan", fee, unsettled)
 
 

@@ -44,7 +44,7 @@ class ProseFigure:
     pattern: int  # which pattern matched (0 = the most specific)
 
 
-_N = r"(\d[\d,]*)\s*(余)?"
+_N = r"(?P<n>\d[\d,]*)\s*(余)?"
 _NUM_CN = r"[一二三四五六七八九十]"
 
 _REPORT = r"(?:政府信息公开|政务公开|信息公开)\s*(?:工作)?\s*(?:年度)?\s*(?:报告|年报)"
@@ -57,18 +57,29 @@ TITLE_PATTERNS = (
 )
 PERIOD = re.compile(r"(20\d{2})\s*年\s*1\s*月\s*1\s*日")
 
+# A figure is the number before its unit; "2222余条" is 2222.
+_EXCLUDED_BEFORE = re.compile(r"其中|上年|去年|结转|较|同比|比上年|增长|减少")
+_YEAR = re.compile(r"(20\d{2})\s*年")
+
 PROACTIVE_PATTERNS = (
-    re.compile(r"主动公开[^。；;]{0,20}?政府信息\s*(?:共|累计|共计)?\s*" + _N + r"\s*[条件篇]"),
-    re.compile(r"(?:公开|发布|公布)[^。；;，,]{0,12}?政府信息\s*(?:共|累计|共计)?\s*" + _N + r"\s*[条件篇]"),
-    re.compile(r"(?:主动)?公开[^。；;，,]{0,6}?信息\s*(?:共|累计|共计)?\s*" + _N + r"\s*条"),
+    re.compile(r"主动公开(?P<mid>[^。；;，,\d]{0,12}?)(?:政府)?信息\s*(?:共计|共|累计)?\s*" + _N + r"\s*[条件篇]"),
+    re.compile(r"(?:公开|发布|公布)(?P<mid>[^。；;，,\d]{0,12}?)政府信息\s*(?:共计|共|累计)?\s*" + _N + r"\s*[条件篇]"),
+    re.compile(r"(?:主动)?公开(?P<mid>[^。；;，,\d]{0,6}?)信息\s*(?:共|累计|共计)?\s*" + _N + r"\s*条"),
 )
+# 新收 / 收到 / 受理 / 接到 / 接收 … 申请 (or 事项) … N 件: the verb, then what was received
+_RECEIVE = r"(?:新收到?|共收到?|收到|受理|接到|接收)"
 REQUEST_PATTERNS = (
-    re.compile(r"(?:收到|受理|接到|接收|共收)[^。；;]{0,30}?申请[^。；;，,\d]{0,8}?(?:共计|共|合计)?\s*" + _N + r"\s*[件项条个]"),
-    re.compile(r"(?:收到|受理|接到|接收)\s*" + _N + r"\s*件[^。；;]{0,6}申请"),
+    re.compile(_RECEIVE + r"(?P<mid>[^。；;，,\d]{0,30}?(?:申请|事项|公开件)[^。；;，,\d]{0,8}?)"
+               r"(?:数量)?(?:共计|共|合计|为)?\s*" + _N + r"\s*[件项个]"),
+    re.compile(_RECEIVE + r"(?P<mid>)\s*" + _N + r"\s*件[^。；;]{0,6}申请"),
 )
+# what a received count must not be about: appeals, licensing, petitions, proposals
+_NOT_REQUESTS = re.compile(r"复议|诉讼|许可|信访|投诉|举报|建议|提案|审批")
+_NOT_PROACTIVE = re.compile(r"解读|文件|规章|回应|图片|视频")
+REQUESTS_NONE = re.compile(r"(?:未|没有)(?:新?收到|受理|接到)[^。；;，,\d]{0,20}?(?:申请|事项)")
 FEE_ZERO = re.compile(
     r"(?:未|没有|无|不)[^。；;]{0,12}?(?:收取|收费|发生)[^。；;]{0,16}?(?:费|情况|事项)"
-    r"|(?:信息处理费|收费)[^。；;]{0,6}?(?:为|共计|共)?\s*0\s*元"
+    r"|(?:信息处理费|收费)[^。；;]{0,8}?(?:为|共计|共)?\s*(?<![\d.])0\s*元"
 )
 FEE_AMOUNT = re.compile(r"(?:收取|收费)[^。；;]{0,20}?(?:信息处理费|费用)?[^。；;\d]{0,8}?(\d[\d,]*(?:\.\d+)?)\s*元")
 
@@ -106,28 +117,60 @@ def period_year(source: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def first_figure(key: str, source: str, start: int, end: int, patterns) -> ProseFigure | None:
+def first_figure(key: str, source: str, start: int, end: int, patterns, year: int | None = None,
+                 excluded: re.Pattern[str] | None = None) -> ProseFigure | None:
     """The earliest match of the two most specific patterns (the headline figure comes first;
-    breakdowns follow it), else the earliest match of the looser ones."""
+    breakdowns follow it), else the earliest match of the looser ones. A match is skipped when its
+    clause is about something else: another year, a share (其中), a change (较上年), or words of
+    ``excluded`` between the verb and the number."""
     region = Compact.of(source, start, end)
     for offset, tier in ((0, patterns[:2]), (2, patterns[2:])):
-        hits = [(m.start(), offset + rank, m) for rank, p in enumerate(tier) if (m := p.search(region.text))]
+        hits = []
+        for rank, pattern in enumerate(tier):
+            for m in pattern.finditer(region.text):
+                if _relevant(region.text, m, year, excluded):
+                    hits.append((m.start(), offset + rank, m))
+                    break
         if hits:
             _, rank, m = min(hits, key=lambda h: h[:2])
-            value = int(m.group(1).replace(",", ""))
-            return ProseFigure(key, value, m.group(0), region.span(m, 1), rank)
+            value = int(m.group("n").replace(",", ""))
+            return ProseFigure(key, value, m.group(0), region.span(m, "n"), rank)
     return None
 
 
-def proactive_items(source: str, start: int, end: int) -> ProseFigure | None:
-    return first_figure("narrative.proactive_items", source, start, end, PROACTIVE_PATTERNS)
+def _clause_before(text: str, at: int) -> str:
+    """The clause a match starts in, up to the match (a clause ends at 。；;，,)."""
+    cut = max(text.rfind(ch, 0, at) for ch in "。；;，,")
+    return text[cut + 1:at]
 
 
-def requests_received(source: str, start: int, end: int) -> ProseFigure | None:
-    return first_figure("narrative.requests_received", source, start, end, REQUEST_PATTERNS)
+def _relevant(text: str, m: re.Match[str], year: int | None, excluded: re.Pattern[str] | None) -> bool:
+    before = _clause_before(text, m.start())
+    if _EXCLUDED_BEFORE.search(before):
+        return False
+    mentioned = _YEAR.search(before)
+    if year is not None and mentioned and int(mentioned.group(1)) != year:
+        return False
+    mid = m.groupdict().get("mid") or ""
+    return not (excluded is not None and excluded.search(mid))
 
 
-def info_fee(source: str, start: int, end: int) -> ProseFigure | None:
+def proactive_items(source: str, start: int, end: int, year: int | None = None) -> ProseFigure | None:
+    return first_figure("narrative.proactive_items", source, start, end, PROACTIVE_PATTERNS, year, _NOT_PROACTIVE)
+
+
+def requests_received(source: str, start: int, end: int, year: int | None = None) -> ProseFigure | None:
+    found = first_figure("narrative.requests_received", source, start, end, REQUEST_PATTERNS, year, _NOT_REQUESTS)
+    if found is not None:
+        return found
+    region = Compact.of(source, start, end)
+    for m in REQUESTS_NONE.finditer(region.text):
+        if _relevant(region.text, m, year, None):
+            return ProseFigure("narrative.requests_received", 0, m.group(0), region.span(m), 0)
+    return None
+
+
+def info_fee(source: str, start: int, end: int, year: int | None = None) -> ProseFigure | None:
     region = Compact.of(source, start, end)
     amount = FEE_AMOUNT.search(region.text)
     zero = FEE_ZERO.search(region.text)

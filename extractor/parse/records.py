@@ -112,7 +112,8 @@ def build_records(items: list[Piece]) -> list[Record]:
                     continue
                 cur = b.current
                 if i == texts[0] or cur is None or cur.numbers or not cur.labeled:
-                    if i == texts[0] and cur is not None and cur.labeled and not cur.numbers and not cur.slots:
+                    if i == texts[0] and cur is not None and cur.labeled and not cur.numbers and not cur.slots \
+                            and not p.grid:
                         pass  # a label continued on the next line (split labels, one cell per line)
                     else:
                         cur = b.start(where=p.where)

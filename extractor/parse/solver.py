@@ -27,6 +27,7 @@ from .readings import CellRead, Reading
 UPPER = 10_000_000  # no count of applications or cases comes near this
 SOLVE_SECONDS = 5.0  # per CP-SAT call; a call that runs out proves nothing
 MAX_ROUNDS = 400  # backbone rounds; each removes at least one cell, so this is never the binding limit
+ROUND_SECONDS = 0.2  # a backbone round's search for the most different solution; any answer will do
 
 
 @dataclass
@@ -35,6 +36,11 @@ class Solution:
     values: dict[str, int]  # the shown value of every cell
     open_values: dict[str, int]  # shown values of cells the print leaves open (blank or missing)
     alternatives: dict[str, list[int]] = field(default_factory=dict)  # cell → other admissible values
+    # cells certain in value that some admissible reading prints and another leaves out (then the
+    # identities fix it): the print does not say which of a row's cells it dropped
+    placement: set[str] = field(default_factory=set)
+    # cells of an identity that some admissible solution breaks (the print may be wrong there)
+    doubted: list[str] = field(default_factory=list)
     violations: list[Equation] = field(default_factory=list)  # identities the shown solution breaks
     incomplete: list[str] = field(default_factory=list)  # cells the search could not settle
     readings: dict[str, str] = field(default_factory=dict)  # row → description of the shown reading
@@ -78,11 +84,14 @@ def _searched(rows: Mapping[str, Sequence[Reading]], names: list[str], equations
     terms: dict[str, cp_model.IntVar | int] = {}
     choices: dict[str, list[cp_model.IntVar]] = {}
     open_vars: dict[str, cp_model.IntVar] = {}
+    blanks: list[str] = []  # cells printed blank (in the one reading of their row)
     for name in names:
         readings = rows[name]
         if len(readings) == 1:
             for key, cell in readings[0].cells.items():
                 terms[key] = cell.value if cell.value is not None else _open(model, open_vars, key)
+                if cell.kind == "blank":
+                    blanks.append(key)
             continue
         picks = [model.NewBoolVar(f"{name}#{i}") for i in range(len(readings))]
         model.AddExactlyOne(picks)
@@ -101,48 +110,207 @@ def _searched(rows: Mapping[str, Sequence[Reading]], names: list[str], equations
             if any(v is None for v in printed):
                 open_vars[key] = var
     broken: list[cp_model.IntVar] = []
-    fixed_broken = 0
+    broken_eqs: list[Equation] = []
+    printed_broken: list[Equation] = []  # printed in full and broken by the print, whatever the readings
     for i, eq in enumerate(equations):
         if any(k not in terms for k, _ in eq.signed):
             continue  # a cell of this identity is absent from the table altogether
         expr = [(terms[k], s) for k, s in eq.signed]
         if all(isinstance(t, int) for t, _ in expr):
-            fixed_broken += int(sum(int(t) * s for t, s in expr) != 0)
+            if sum(int(t) * s for t, s in expr) != 0:
+                printed_broken.append(eq)
             continue
         flag = model.NewBoolVar(f"broken{i}")
         model.Add(sum(t * s for t, s in expr) == 0).OnlyEnforceIf(flag.Not())
         broken.append(flag)
-    penalty = [p * pick for name, picks in choices.items() for p, pick in
-               zip((r.penalty for r in rows[name]), picks) if p]
-    # lexicographic: broken identities, then penalties, then the open cells' values
-    model.Minimize(sum(broken) * 10**12 + sum(penalty) * 10**9 + sum(open_vars.values()))
-    solver = _solver()
-    status = solver.Solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _unsolved(rows, names, equations)
-    shown = {k: (t if isinstance(t, int) else solver.Value(t)) for k, t in terms.items()}
-    picked = {n: next(i for i, p in enumerate(ps) if solver.Value(p)) for n, ps in choices.items()}
+        broken_eqs.append(eq)
+    variables = {k: t for k, t in terms.items() if not isinstance(t, int)}
+    printed = _printedness(model, rows, choices)
+    suspect_model, suspects = _one_misprint(model, rows, choices, terms, printed, broken, broken_eqs, printed_broken)
+
+    # 1. The admissible solutions: those that break no identity, when there are any (the common
+    # case). Otherwise the print is wrong somewhere, most often in one cell (a total mistyped): then
+    # the identities through that cell do not hold and the rest do, so the admissible solutions are
+    # those whose broken identities all pass through one printed cell, whichever it is; and when
+    # not even that is possible (several misprints), those breaking the fewest identities.
+    hard = model.clone()
+    for b in broken:
+        hard.Add(b == 0)
+    tracked_suspects: dict = {}
+    bound, proven = hard, True
+    first = _feasible(hard) if not printed_broken else None
+    if first is None:
+        bound = suspect_model
+        first = _feasible(suspect_model)
+        tracked_suspects = {f"{_SUSPECT}{k}": v for k, v in suspects.items()}
+    if first is None:
+        least, first = _least_broken(model, broken)
+        if first is None:
+            return _unsolved(rows, names, equations)
+        proven = least is not None
+        bound = model.clone()
+        if broken:
+            bound.Add(sum(broken) <= (least if least is not None else sum(first.Value(b) for b in broken)))
+        tracked_suspects = {}
+    tracked = {**variables, **{f"{_PRINTED}{k}": v for k, v in printed.items()}, **tracked_suspects}
+    s0 = {k: first.Value(t) for k, t in tracked.items()}
+    # 2. which cells every admissible solution agrees on: in value, in being printed, and in being
+    # the one a misprint would be in
+    alternatives, incomplete = _backbone(bound.clone(), tracked, s0)
+    placement = {k.removeprefix(_PRINTED) for k in [*alternatives, *incomplete] if k.startswith(_PRINTED)}
+    if tracked_suspects:
+        doubted = {k.removeprefix(_SUSPECT) for k in [*alternatives, *incomplete] if k.startswith(_SUSPECT)}
+        doubted |= {k.removeprefix(_SUSPECT) for k, v in s0.items() if k.startswith(_SUSPECT) and v}
+    else:  # several misprints: every cell of an identity the shown solution breaks is in doubt
+        doubted = {k for i, b in enumerate(broken) if first.Value(b) for k in broken_eqs[i].cells}
+        doubted |= {k for eq in printed_broken for k in eq.cells}
+    alternatives = {k: v for k, v in alternatives.items() if not k.startswith((_PRINTED, _SUSPECT))}
+    incomplete = [k for k in incomplete if not k.startswith((_PRINTED, _SUSPECT))]
+    if not tracked_suspects and any(s0.get(k) or alternatives.get(k, [0]) != [0] for k in blanks):
+        # A blank cell admits a value only if it is not 0; read as the 0 a blank usually means,
+        # the print would be wrong in one cell instead: that cell is in doubt as well.
+        doubted |= _misprint_if_blanks_are_zero(suspect_model, suspects, terms, blanks)
+    if not proven:
+        incomplete = sorted(set(incomplete) | set(variables))
+    # 3. what to show: the admissible solution the readings' penalties prefer (a preference only:
+    # every cell it could change is flagged by step 2)
+    shown_solver = _preferred(bound, choices, rows, variables, s0, broken) or first
+    shown = {k: (t if isinstance(t, int) else shown_solver.Value(t)) for k, t in terms.items()}
+    picked = {n: next((i for i, p in enumerate(ps) if shown_solver.Value(p)), 0) for n, ps in choices.items()}
     cells: dict[str, CellRead] = {}
     descs: dict[str, str] = {}
     for name in names:
         reading = rows[name][picked.get(name, 0)]
         cells.update(reading.cells)
         descs[name] = reading.desc
-    least_broken = sum(solver.Value(b) for b in broken)
-    proven_optimal = status == cp_model.OPTIMAL
-    model.ClearObjective()
-    if broken:
-        model.Add(sum(broken) <= least_broken)
-    variables = {k: t for k, t in terms.items() if not isinstance(t, int)}
-    alternatives, incomplete = _backbone(model, variables, shown)
-    if not proven_optimal:
-        incomplete = sorted(set(incomplete) | set(variables))
     values = {k: shown[k] for k in cells}
     open_values = {k: values[k] for k, c in cells.items() if c.value is None}
     violations = [eq for eq in equations
                   if (lr := evaluate(eq, values)) is not None and lr[0] != lr[1]]
-    del fixed_broken  # counted only to keep the model small; the shown values say which identities fail
-    return Solution(cells, values, open_values, alternatives, violations, incomplete, descs)
+    return Solution(cells, values, open_values, alternatives=alternatives, violations=violations,
+                    incomplete=incomplete, readings=descs, placement=placement - set(alternatives),
+                    doubted=sorted(k for k in doubted if k in cells))
+
+
+_PRINTED = "printed:"
+_SUSPECT = "misprint:"
+
+
+def _one_misprint(model, rows, choices: dict, terms: dict, printed: dict, broken: list, broken_eqs: list,
+                  printed_broken: list):
+    """A copy of the model allowing at most one misprinted cell: a boolean per printed cell of an
+    identity ("this cell is printed wrong"), at most one of them true, and an identity may break only
+    through it. Returns (model, the booleans by cell)."""
+    out = model.clone()
+    keys = dict.fromkeys(k for eq in [*broken_eqs, *printed_broken] for k in eq.cells)
+    suspects = {}
+    for key in keys:
+        term = terms.get(key)
+        if term is None:
+            continue
+        if isinstance(term, int):
+            suspects[key] = out.NewBoolVar(f"{_SUSPECT}{key}")  # printed in every reading
+        elif key in printed:
+            var = out.NewBoolVar(f"{_SUSPECT}{key}")
+            out.AddImplication(var, printed[key])  # only a printed cell can be printed wrong
+            suspects[key] = var
+        elif any(key in r.cells and r.cells[key].kind == "printed" for name in choices for r in rows[name]):
+            suspects[key] = out.NewBoolVar(f"{_SUSPECT}{key}")  # printed in every reading of its row
+    if suspects:
+        out.AddAtMostOne(list(suspects.values()))
+    for flag, eq in zip(broken, broken_eqs):
+        out.AddBoolOr([flag.Not(), *(suspects[k] for k in eq.cells if k in suspects)])
+    for eq in printed_broken:
+        out.AddBoolOr([suspects[k] for k in eq.cells if k in suspects] or [out.NewConstant(0)])
+    return out, suspects
+
+
+def _misprint_if_blanks_are_zero(suspect_model, suspects: dict, terms: dict, blanks: list[str]) -> set[str]:
+    """The cells that could be the one misprint when every blank cell is 0."""
+    zero = suspect_model.clone()
+    for key in blanks:
+        zero.Add(terms[key] == 0)
+    first = _feasible(zero)
+    if first is None or not suspects:
+        return set()
+    tracked = {f"{_SUSPECT}{k}": v for k, v in suspects.items()}
+    s0 = {k: first.Value(v) for k, v in tracked.items()}
+    alternatives, incomplete = _backbone(zero, tracked, s0)
+    found = {k for k, v in s0.items() if v} | set(alternatives) | set(incomplete)
+    return {k.removeprefix(_SUSPECT) for k in found}
+
+
+def _feasible(model):
+    """A solver holding a solution of ``model``, or None (infeasible, or no answer in time)."""
+    from ortools.sat.python import cp_model
+
+    solver = _solver()
+    status = solver.Solve(model)
+    return solver if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+
+
+def _printedness(model, rows: Mapping[str, Sequence[Reading]], choices: dict) -> dict:
+    """For every cell that some readings of its row print and others leave out: a 0/1 expression,
+    1 when the chosen reading prints it."""
+    out = {}
+    for name, picks in choices.items():
+        readings = rows[name]
+        for key in dict.fromkeys(k for r in readings for k in r.cells):
+            flags = [int(key in r.cells and r.cells[key].kind != "missing") for r in readings]
+            if 0 < sum(flags) < len(flags):
+                var = model.NewBoolVar(f"{_PRINTED}{key}")
+                model.Add(var == sum(f * p for f, p in zip(flags, picks)))
+                out[key] = var
+    return out
+
+
+def _least_broken(model, broken: list) -> tuple[int | None, object | None]:
+    """(the fewest identities an admissible solution breaks, a solver holding one such solution);
+    the count is None when the search could not prove it (a solution may still be returned)."""
+    from ortools.sat.python import cp_model
+
+    hard = model.clone()
+    for b in broken:
+        hard.Add(b == 0)
+    solver = _solver()
+    status = solver.Solve(hard)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return 0, solver
+    if status != cp_model.INFEASIBLE:
+        return None, None
+    soft = model.clone()
+    soft.Minimize(sum(broken))
+    solver = _solver()
+    status = solver.Solve(soft)
+    if status == cp_model.OPTIMAL:
+        return int(solver.ObjectiveValue()), solver
+    if status == cp_model.FEASIBLE:
+        return None, solver
+    return None, None
+
+
+PREFERENCE_SECONDS = 0.5  # the shown solution is a preference: a short search is enough
+
+
+def _preferred(bound, choices: dict, rows: Mapping[str, Sequence[Reading]], variables: dict, s0: dict[str, int],
+               broken: list):
+    """A solver holding the admissible solution with the smallest penalty (and open cells as small as
+    the identities allow), or None when no better one was found in time."""
+    from ortools.sat.python import cp_model
+
+    penalty = [p * pick for name, picks in choices.items()
+               for p, pick in zip((r.penalty for r in rows[name]), picks) if p]
+    if not penalty and not broken:
+        return None
+    model = bound.clone()
+    for key, var in variables.items():
+        model.AddHint(var, s0[key])
+    worst = sum(max(r.penalty for r in rows[name]) for name in choices) + 1
+    model.Minimize(sum(broken) * worst + sum(penalty))  # a solution without a misprint first
+    solver = _solver()
+    solver.parameters.max_time_in_seconds = PREFERENCE_SECONDS
+    status = solver.Solve(model)
+    return solver if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 
 
 def _open(model, open_vars: dict, key: str):
@@ -158,6 +326,10 @@ def _solver():
     solver.parameters.num_workers = 1  # deterministic, and the machine's other core serves the batch
     solver.parameters.random_seed = 0
     solver.parameters.max_time_in_seconds = SOLVE_SECONDS
+    # The models are small (hundreds of booleans): presolve and probing cost more than they save
+    # (measured: 0.31 s → 0.035 s per optimisation on sample 001).
+    solver.parameters.cp_model_presolve = False
+    solver.parameters.cp_model_probing_level = 0
     return solver
 
 
@@ -175,10 +347,17 @@ def _backbone(model, variables: dict, shown: dict[str, int]) -> tuple[dict[str, 
     if not differs:
         return {}, []
     model.AddBoolOr(list(differs.values()))
+    # Each round asks for a solution differing from the shown one in as many unsettled cells as a
+    # short search finds: every answer settles many ambiguous cells at once.
+    model.Maximize(sum(differs.values()))
     unsettled = set(variables)
-    solver = _solver()
     for _ in range(MAX_ROUNDS):
+        solver = _solver()
+        solver.parameters.max_time_in_seconds = ROUND_SECONDS
         status = solver.Solve(model)
+        if status == cp_model.UNKNOWN:  # no answer yet: ask again, for any answer, with the full time
+            solver = _solver()
+            status = solver.Solve(_feasibility(model))
         if status == cp_model.INFEASIBLE:
             return alternatives, []
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -193,6 +372,12 @@ def _backbone(model, variables: dict, shown: dict[str, int]) -> tuple[dict[str, 
     return alternatives, sorted(unsettled)
 
 
+def _feasibility(model):
+    plain = model.clone()
+    plain.ClearObjective()
+    return plain
+
+
 def _unsolved(rows: Mapping[str, Sequence[Reading]], names: list[str], equations: Sequence[Equation]) -> Solution:
     """The solver gave no answer in time: show the plainest readings, prove nothing."""
     cells: dict[str, CellRead] = {}
@@ -205,5 +390,5 @@ def _unsolved(rows: Mapping[str, Sequence[Reading]], names: list[str], equations
     uncertain = sorted(k for n in names if len(rows[n]) > 1 for k in rows[n][0].cells)
     uncertain += [k for k, c in cells.items() if c.value is None and k not in uncertain]
     violations = [eq for eq in equations if (lr := evaluate(eq, values)) is not None and lr[0] != lr[1]]
-    return Solution(cells, values, {k: values[k] for k, c in cells.items() if c.value is None}, {},
-                    violations, uncertain, descs)
+    return Solution(cells, values, {k: values[k] for k, c in cells.items() if c.value is None},
+                    violations=violations, incomplete=uncertain, readings=descs)

@@ -18,6 +18,7 @@ from .tokens import Piece, squash
 
 MIN_SLOTS = 4  # fewer values than this after a label is a stray number, not a table-三 row
 SPLIT_LIMIT = 500  # cuts of one glued row beyond which the row is flagged rather than solved
+VANISH_LIMIT = 60  # readings with vanished cells of one glued row beyond which it is not solved
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Table3:
     missing_rows: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unproven_rows: list[str] = field(default_factory=list)  # rows with too many readings to try
+    version_shown: bool = True  # False: no row of （六） was found, the year chose the version
 
 
 def match_row(label: str, specs: tuple[RowSpec, ...]) -> RowSpec | None:
@@ -54,8 +56,8 @@ def header_columns(records: list[Record]) -> list[str]:
     dropped in the wild; the others are assumed. A preference only: readings decide."""
     head = ""
     for rec in records:
-        if _capacity(rec) >= MIN_SLOTS and match_row(rec.label, _all_specs()):
-            head += rec.key_text.split("本年新收")[0]
+        if rec.labeled and match_row(rec.label, _all_specs()) and (_capacity(rec) >= MIN_SLOTS or not rec.numbers):
+            head += rec.key_text.split("本年新收")[0]  # the first row (its values may follow on the next line)
             break
         # the header is the text right before the first row: restart after anything with numbers
         head = "" if rec.numbers else head + rec.key_text
@@ -73,8 +75,8 @@ def _capacity(rec: Record, pinned: bool = False) -> int:
     for i, s in enumerate(rec.slots):
         if s.kind == "num":
             cells += len(s.text) if s.glued else 1
-        elif pinned or (nums and nums[0] < i < nums[-1]):
-            cells += 1
+        elif pinned or s.text or (nums and nums[0] < i < nums[-1]):
+            cells += 1  # a blank cell: pinned, printed as a mark, or between two values
     return cells
 
 
@@ -88,8 +90,8 @@ def read_table3(records: list[Record], year: int | None, doc: Document) -> Table
         if rec.source is not None and bindings.is_header(*rec.source):
             continue
         pinned = rec.source is not None and bindings.row_columns(doc, *rec.source) is not None
-        if not rec.numbers and not pinned:
-            continue  # blanks alone are a row only where the geometry says they are cells
+        if not rec.numbers and not pinned and not any(p.text for p in rec.slots):
+            continue  # empty cells alone are a row only where the geometry says they are cells
         if not rec.labeled:
             sequence.append((None, rec))
             continue
@@ -114,7 +116,9 @@ def read_table3(records: list[Record], year: int | None, doc: Document) -> Table
     # Digits that lost their separators: a blank cell prints nothing, so a run may hold fewer cells
     # than the row has. Readings with such vanished cells are many; they are admitted for the whole
     # table as soon as one glued row cannot be read without them (then this print drops cells).
-    vanish = any(_glued(s) and not row_readings(k, s, absent)[0] for k, s in slots.items())
+    separated = _separated(slots.values())
+    vanish = any(_glued(s, separated) and not row_readings(k, s, absent, separated=separated)[0]
+                 for k, s in slots.items())
     readings: dict[str, list[Reading]] = {}
     missing_rows: list[str] = []
     unproven: list[str] = []
@@ -124,12 +128,17 @@ def read_table3(records: list[Record], year: int | None, doc: Document) -> Table
             missing_rows.append(key)
             readings[key] = [Reading({request_key(key, c): missing() for c in COLUMNS}, desc="row not printed")]
             continue
-        found, complete = row_readings(key, slots[key], absent, vanish)
+        found, complete = row_readings(key, slots[key], absent, vanish, separated)
         if not complete:
+            # not every reading was tried: the row must not prove anything about the others, so it
+            # enters the solve as not printed; its cells are flagged whatever the identities say
             unproven.append(key)
+            found = [Reading({request_key(key, c): missing(rec.label_where) for c in COLUMNS},
+                             desc="too many readings to try")]
         readings[key] = found or [_unreadable(key, rec)]
     solution = solve(readings, table3_equations(version))
-    return Table3(version, solution, header, placed, missing_rows, notes, unproven)
+    shown = bool(set(assigned) & {r.key for r in OTHER_ROWS_2021 + (OTHER_ROW_2019,)})
+    return Table3(version, solution, header, placed, missing_rows, notes, unproven, shown)
 
 
 def _bound_header(records: list[Record], doc: Document, bindings: Bindings) -> list[str] | None:
@@ -175,7 +184,7 @@ def _pinned(pieces: list[Piece], columns: dict[int, str]) -> list[Slot] | None:
 def ordered_slots(pieces: list[Piece]) -> list[Slot]:
     """Slots in print order: numbers and the blanks between them are cells; blanks before the first
     number (label padding?) and after the last (a line end?) may or may not be."""
-    nums = [i for i, p in enumerate(pieces) if p.kind == "num"]
+    nums = [i for i, p in enumerate(pieces) if p.kind == "num" or p.text]
     if not nums:
         return []
     first, last = nums[0], nums[-1]
@@ -274,34 +283,55 @@ def _unreadable(key: str, rec: Record) -> Reading:
 # ---- readings of one row --------------------------------------------------------------------
 
 def row_readings(row: str, slots: list[Slot], absent: Iterable[str] = (),
-                 vanish: bool = False) -> tuple[list[Reading], bool]:
+                 vanish: bool = False, separated: bool = False) -> tuple[list[Reading], bool]:
     """Every way to map a row's slots onto the seven columns; (readings, all of them were tried)."""
     if not slots:
         return [], True
     pieces = [s.piece for s in slots if s.piece.kind == "num"]
-    if not pieces and all(s.pin is None for s in slots):
+    if not pieces and all(s.pin is None and not s.piece.text for s in slots):
         return [], True
-    if _glued(slots):
+    if _glued(slots, separated):
         return _glued_readings(row, slots, set(absent), vanish)
     required = [s for s in slots if not s.optional]
     if len(required) > len(COLUMNS):
         return [_extra(row, required)], True
-    assignments, complete = placements(slots, COLUMNS)
+    absent = set(absent)
+    # A row printing no more values than the header has columns stands in the header's columns: a
+    # cell under a column the header does not show is read only when the row prints more values.
+    within = [c for c in COLUMNS if c not in absent]
+    if absent and len(required) <= len(within) and all(s.pin is None or s.pin in within for s in slots):
+        assignments, complete = placements(slots, within)
+        index = {c: COLUMNS.index(c) for c in within}
+        assignments = [[None if a is None else index[within[a]] for a in asg] for asg in assignments]
+    else:
+        assignments, complete = placements(slots, COLUMNS)
     if not assignments:
         return [_extra(row, required)], True
-    absent = set(absent)
     readings = [_reading(row, slots, a, absent) for a in assignments]
     return _distinct(readings), complete
 
 
-def _glued(slots: list[Slot]) -> bool:
-    """A row of free-text digit runs that may hold more cells than runs."""
+def _separated(rows: Iterable[list[Slot]]) -> bool:
+    """Whether the table's free-text rows keep separators between cells (most print several runs of
+    digits apart) rather than run every cell's digits together (most print one run, 平潭-style)."""
+    free = [[s.piece for s in slots if s.piece.kind == "num"] for slots in rows
+            if any(s.piece.kind == "num" and s.piece.glued for s in slots)]
+    apart = [len(nums) >= 2 and all(p.spaced for p in nums[1:]) for nums in free]
+    return sum(apart) > len(apart) / 2
+
+
+def _glued(slots: list[Slot], separated: bool) -> bool:
+    """A free-text row whose digit runs may hold several cells each: in a table that runs cells
+    together, any row with fewer runs than columns; in one that keeps separators, only a row with a
+    run that cannot be one number ("05")."""
     nums = [s.piece for s in slots if s.piece.kind == "num"]
     if not any(p.glued for p in nums) or any(s.pin is not None for s in slots):
         return False
-    if any(s.piece.kind == "blank" and s.piece.text for s in slots):
-        return False  # printed marks for blank cells: the row's separators survive
-    return len(nums) < len(COLUMNS) or any(len(p.text) > 1 and p.text.startswith("0") for p in nums)
+    if any(len(p.text) > 1 and p.text.startswith("0") for p in nums):
+        return True
+    if separated or any(s.piece.kind == "blank" and s.piece.text for s in slots):
+        return False  # separators (or printed marks for blank cells) survive: a run is one cell
+    return len(nums) < len(COLUMNS)
 
 
 def _reading(row: str, slots: list[Slot], assignment: list[int | None], absent: set[str]) -> Reading:
@@ -369,7 +399,7 @@ def _glued_readings(row: str, slots: list[Slot], absent: set[str], vanish: bool)
                 for parts in found]
     if not vanish:
         return readings, complete
-    budget = SPLIT_LIMIT
+    budget = VANISH_LIMIT
     for n in range(len(COLUMNS) - 1, len(runs) - 1, -1):
         for parts in split_runs(runs, n, lambda _parts: True, limit=budget + 1):
             for cols in itertools.combinations(range(len(COLUMNS)), n):

@@ -22,6 +22,7 @@ class Token:
     where: Where
     row_start: bool
     cell: bool  # True when the token is one whole table cell (its own separators are certain)
+    grid: bool = False  # a cell of a grid block: its row is a row of the table, whatever it holds
 
 
 def document_tokens(doc: Document) -> list[Token]:
@@ -38,7 +39,7 @@ def document_tokens(doc: Document) -> list[Token]:
                     continue
                 # the block's index in the document: the header binding looks rows up by it
                 where = cell.where if cell.where.table == t_index else cell.where.model_copy(update={"table": t_index})
-                tokens.append(Token(cell.text, where, first, True))
+                tokens.append(Token(cell.text, where, first, True, block.geometry == "grid"))
                 first = False
     return tokens
 
@@ -100,6 +101,8 @@ class Piece:
     row_start: bool
     glued: bool = False  # a number run from free text: may hold several cells' digits
     in_text: bool = False  # read out of free text, not a table cell of its own
+    spaced: bool = False  # in free text: whitespace stands between this number and what precedes it
+    grid: bool = False  # a cell of a grid block
     note: str | None = None  # text printed with the number in its cell, e.g. （其中修订16件）
     unit: str | None = None  # e.g. 元 for 2019 procurement amounts
 
@@ -114,6 +117,9 @@ _NUMBERING_AFTER = re.compile(r"^\s*[.、．]\s*[\u4e00-\u9fff“\"]")
 # a number followed by a unit or a date word is prose ("2024年", "收到 99 件"), never a table cell
 _PROSE_UNIT_AFTER = re.compile(r"^\s*[年月日件条个起项次人名%％余多篇期家户]")
 # ... unless the unit ends a cell of a table row: another value or the line's end follows
+# a note printed right after a number in a row of free text: 22（其中修订16件）
+# (one that says something of the number: 其中/含/包括 or a count; "（六）" is the next row's label)
+_NOTE_AFTER = re.compile(r"\s*([（(](?=[^（）()]*(?:其中|含|包括|\d))[^（）()]{1,30}[）)])")
 _CELL_UNIT_AFTER = re.compile(r"^\s*[件条个项](?=\s*[-\d/—–－无]|\s*$)")
 
 
@@ -133,14 +139,17 @@ def pieces(tokens: list[Token]) -> list[Piece]:
         stripped = text.strip()
         if tok.cell:
             if stripped in BLANK_MARKS:
-                out.append(Piece("blank", stripped, tok.where, tok.row_start))
+                out.append(Piece("blank", stripped, tok.where, tok.row_start, grid=tok.grid))
                 continue
             m = _CELL_NUMBER.match(stripped)
             if m:
                 out.append(Piece("num", m.group("num").replace(",", ""), tok.where, tok.row_start,
-                                 note=m.group("note"), unit=m.group("unit")))
+                                 note=m.group("note"), unit=m.group("unit"), grid=tok.grid))
                 continue
-        out.extend(_split_free_text(text, tok))
+        found = _split_free_text(text, tok)
+        for p in found:
+            p.grid = tok.grid
+        out.extend(found)
     return out
 
 
@@ -151,18 +160,24 @@ def _split_free_text(text: str, tok: Token) -> list[Piece]:
     in_text = not tok.cell
 
     def between(stretch: str) -> None:
+        """Text between two numbers: a label, marks standing for blank cells ("5 / / 3", "— — —"),
+        or a label followed by such marks ("一、本年新收… / / 4")."""
         nonlocal first
         if not stretch.strip():
             return
-        marks = stretch.split()
-        if in_text and all(m in BLANK_MARKS for m in marks):
-            # "5 / / 3", "— — —": marks standing for blank cells in a row of free text
-            for mark in marks:
-                result.append(Piece("blank", mark, tok.where, first, in_text=True))
-                first = False
-            return
-        result.append(Piece("text", stretch, tok.where, first))
-        first = False
+        words = stretch.split()
+        marks = 0
+        while in_text and marks < len(words) and words[len(words) - 1 - marks] in BLANK_MARKS:
+            marks += 1
+        if marks < len(words):
+            label = stretch
+            for word in words[len(words) - marks:][::-1]:
+                label = label[: label.rstrip().rfind(word)]
+            result.append(Piece("text", label, tok.where, first))
+            first = False
+        for mark in words[len(words) - marks:]:
+            result.append(Piece("blank", mark, tok.where, first, in_text=True))
+            first = False
 
     for m in _RUN.finditer(text):
         start, end = m.start(), m.end()
@@ -187,9 +202,12 @@ def _split_free_text(text: str, tok: Token) -> list[Piece]:
         if um:
             unit = um.group(0)
             run = run[: um.start()].rstrip()
-        result.append(Piece("num", run.replace(",", ""), tok.where, first, glued=in_text, in_text=in_text, unit=unit))
+        note = _NOTE_AFTER.match(text, end + skip_unit) if in_text else None
+        spaced = start == 0 or text[start - 1].isspace()
+        result.append(Piece("num", run.replace(",", ""), tok.where, first, glued=in_text, in_text=in_text, unit=unit,
+                            note=note.group(1) if note else None, spaced=spaced))
         first = False
-        pos = end + skip_unit
+        pos = note.end() if note else end + skip_unit
     tail = text[pos:]
     if tail.strip() or not result:
         if tail.strip() in BLANK_MARKS and tok.cell:

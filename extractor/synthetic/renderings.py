@@ -264,12 +264,12 @@ def _pdf(doc: FuzzDocument, choices: RenderChoices, rng: random.Random) -> Rende
 
     pdf = pymupdf.open()
     font = pymupdf.Font("china-s")
-    state = {"page": None, "y": _PAGE[1]}
+    state = {"pno": -1, "y": _PAGE[1]}
 
     def new_page() -> None:
         page = pdf.new_page(width=_PAGE[0], height=_PAGE[1])
         page.insert_font(fontname="cjk", fontbuffer=font.buffer)
-        state["page"], state["y"] = page, _MARGIN
+        state["pno"], state["y"] = len(pdf) - 1, _MARGIN
 
     def text(s: str, size: float = 10.5, indent: float = 0.0) -> None:
         width = _PAGE[0] - 2 * _MARGIN - indent
@@ -277,8 +277,8 @@ def _pdf(doc: FuzzDocument, choices: RenderChoices, rng: random.Random) -> Rende
         for start in range(0, max(1, len(s)), per_line):
             if state["y"] + size * 1.6 > _PAGE[1] - _MARGIN:
                 new_page()
-            state["page"].insert_text((_MARGIN + indent, state["y"] + size), s[start:start + per_line],
-                                      fontname="cjk", fontsize=size)
+            pdf[state["pno"]].insert_text((_MARGIN + indent, state["y"] + size), s[start:start + per_line],
+                                          fontname="cjk", fontsize=size)
             state["y"] += size * 1.6
 
     new_page()
@@ -292,12 +292,12 @@ def _pdf(doc: FuzzDocument, choices: RenderChoices, rng: random.Random) -> Rende
             for i, part in enumerate(_pieces(block, choices)):
                 if i:
                     new_page()
-                _pdf_table(part, state, new_page)
+                _pdf_table(pdf, part, state, new_page)
     pdf.subset_fonts()
     return Rendered(pdf.tobytes(garbage=3, deflate=True), "pdf")
 
 
-def _pdf_table(table: PTable, state: dict, new_page: Callable[[], None]) -> None:
+def _pdf_table(pdf, table: PTable, state: dict, new_page: Callable[[], None]) -> None:
     """Draw the table cell by cell with ruling lines; rows that do not fit continue on a new page
     (a merged cell cut there continues as an empty merged cell, as a printed Word table does)."""
     import pymupdf
@@ -316,14 +316,12 @@ def _pdf_table(table: PTable, state: dict, new_page: Callable[[], None]) -> None
     if state["y"] + sum(heights[:4]) > bottom:
         new_page()
     ys: list[tuple[int, float]] = []  # (page number, top) of each row
-    pages = [state["page"]]
     y = state["y"]
     for h in heights:
         if y + h > bottom:
             new_page()
-            pages.append(state["page"])
             y = state["y"]
-        ys.append((len(pages) - 1, y))
+        ys.append((state["pno"], y))
         y += h
     for r, row in enumerate(grid):
         for c, pos in enumerate(row):
@@ -332,11 +330,11 @@ def _pdf_table(table: PTable, state: dict, new_page: Callable[[], None]) -> None
             cell = pos[0]
             last = min(r + cell.rowspan, len(grid)) - 1
             x0, x1 = xs[c], xs[min(c + cell.colspan, width)]
-            for p in sorted({ys[i][0] for i in range(r, last + 1)}):
-                rows_here = [i for i in range(r, last + 1) if ys[i][0] == p]
+            for pno in sorted({ys[i][0] for i in range(r, last + 1)}):
+                rows_here = [i for i in range(r, last + 1) if ys[i][0] == pno]
                 top, bot = ys[rows_here[0]][1], ys[rows_here[-1]][1] + heights[rows_here[-1]]
                 rect = pymupdf.Rect(x0, top, x1, bot)
-                page = pages[p]
+                page = pdf[pno]
                 page.draw_rect(rect, color=(0, 0, 0), width=0.6)
                 if cell.text and rows_here[0] == r:
                     _pdf_text(page, rect, cell.text)
