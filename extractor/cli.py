@@ -24,9 +24,10 @@ COMMAND_MODULES = (
     "extractor.review.command",
     "extractor.server.command",
 )
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 # error class → exit code; the most specific class listed wins (checked in order)
 EXIT_CODES: tuple[tuple[type[errors.ExtractorError], int], ...] = (
+    (errors.OutputUnwritable, EXIT_OUTPUT),
     (errors.UsageError, EXIT_USAGE),
     (errors.ExtractorError, EXIT_FAILURE),
 )

@@ -26,12 +26,14 @@
     │   └── LeaseConflict          another reviewer holds the item                        409
     ├── UsageError                 a command line or request that cannot be carried out   400
     │   ├── InvalidRequest         a request whose parameters or body fail validation     422
-    │   ├── batch.runner.BatchError                no inputs, engine unavailable
+    │   ├── batch.runner.BatchError                no inputs, an unknown or unavailable engine
     │   └── ConfigError            a setting, or a file the command was pointed at, is unusable
     │       ├── evaluate.sets.SetError             a labelled set (missing gold, …)
     │       ├── evaluate.thresholds.ThresholdError evals/thresholds.json
     │       ├── evaluate.baseline.BaselineError    a baseline run.json
     │       └── evaluate.run.Unusable              every problem that stops an eval
+    ├── batch.manifest.JournalDamaged          a batch's journal is damaged or foreign (set aside, rebuilt)
+    ├── OutputUnwritable           results cannot be written (read-only, disk full)       503
     ├── NotFound                   no document, item or reviewer with that id             404
     ├── NotReady                   asked for a result that is still being made           409
     ├── Unauthorized               no or wrong credentials                               401
@@ -45,9 +47,12 @@ at the boundary where the foreign call is made; nothing downstream catches libra
 In a batch, errors become data: a ``Result`` with a status and a message, never an exception.
 
 What an error means to an HTTP client is decided here, once: ``http_status`` and ``error_body`` give
-both web apps (the API and the review UI) one status per class and one JSON shape, ``{"error": code,
-"message": text}``. The CLI maps errors to exit codes in one table (``extractor.cli.EXIT_CODES``):
-usage errors 2, every other failure 1.
+the API (``server.errors``, its routes and middleware) one status per class and one JSON shape,
+``{"error": code, "message": text}``. (The review UI's page script gets ``{"ok": false, "error":
+text, "state": …}`` from ``review.web``, whose statuses are still its own.)
+
+The CLI maps errors to exit codes in one table (``extractor.cli.EXIT_CODES``): usage errors 2, an
+output folder that cannot be written 3, every other failure 1.
 """
 from __future__ import annotations
 
@@ -152,13 +157,21 @@ class ConfigError(UsageError):
     code = "bad_config"
 
 
+class OutputUnwritable(ExtractorError):
+    """Where results go refuses them (read-only, disk full): not the input's fault, and what is
+    finished is kept, so the same command is run again once the folder or disk is fixed."""
+
+    code = "output_unwritable"
+    http_status = 503  # for the service: it cannot take uploads until its folder or disk is fixed
+
+
 class NotFound(ExtractorError):
     code = "not_found"
     http_status = 404
 
 
 class NotReady(ExtractorError):
-    code = "not_ready"
+    code = "pending"  # as the API names the state of a document still waiting or running
     http_status = 409
 
 

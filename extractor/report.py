@@ -21,7 +21,10 @@ Scalar = int | str | None
 
 class Value(BaseModel):
     key: str
-    value: Scalar
+    # None when the document does not give the value (``not_found``). Every field that may be None
+    # defaults to None, because results are written without their None fields (exclude_none) and
+    # must load back into this schema (tests/test_roundtrip.py checks both).
+    value: Scalar = None
     raw: str | None = None  # the printed text; None when the document does not show the cell
     where: list[Where] = Field(default_factory=list)
     method: Method = "parsed"

@@ -17,10 +17,21 @@ MB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Settings:
-    # input limits: bad input is an answer, so every limit is a clear status, not a hang
+    # input limits: bad input is an answer, so every limit is a clear status (``failed``, with a
+    # message naming the limit and its variable), never a hang or an exhausted machine
     max_text_bytes: int = 20 * MB  # text/markdown/html: a real report is < 1 MB
     max_binary_bytes: int = 200 * MB  # pdf/docx/images
-    max_pages: int = 200
+    max_pages: int = 200  # pages of a PDF, frames of an image
+    # archives (DOCX, ODT): checked from the archive's directory before anything is inflated, so a
+    # zip bomb costs nothing. A report's DOCX inflates to a few MB; its body XML is < 5 MB.
+    max_unzipped_bytes: int = 256 * MB  # all members together, once inflated
+    max_zip_members: int = 5000  # a DOCX holds 10-200
+    max_xml_bytes: int = 16 * MB  # one XML part parsed; tiny paragraphs take ~60× their size (1 GB)
+    # the HTTP service: the largest upload it accepts
+    max_upload_bytes: int = 50 * MB
+    # a batch gives each document this long (seconds; 0: no limit), then stops its worker and tries
+    # the document again on the next run. OCR of a 200-page scan takes minutes, a text report 0.1 s.
+    document_timeout: float = 600.0
     # LLM (off unless a base URL is configured)
     llm_base_url: str | None = None
     llm_model: str | None = None
@@ -57,6 +68,11 @@ class Settings:
         if self.llm_use == "off":
             return False
         return bool(self.llm_base_url and self.llm_model)
+
+
+def limit_name(field_name: str) -> str:
+    """The environment variable that sets a field, for messages that name a limit."""
+    return f"EXTRACTOR_{field_name.upper()}"
 
 
 def _coerce(type_name: object, raw: str) -> object:

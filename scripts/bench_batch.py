@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # a script of the checkout: import the checkout's package, installed or not
 SAMPLES = ROOT / "evals" / "samples"
 TEXT_SUFFIXES = {".txt", ".md", ".html", ".htm"}
-OUTPUTS = ("results.jsonl", "results.csv", "results.parquet")
+OUTPUTS = ("results.jsonl", "results.csv", "results.parquet", "values.csv", "fields.csv")
 DECISION_ROW = re.compile(r"^(行政许可|行政处罚|行政强制)(\t+)(\d+)", re.M)
 ARTICLE = "今天天气晴朗，市民纷纷外出踏青。公园里游人如织，春意盎然。\n"
 

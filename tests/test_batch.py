@@ -18,16 +18,17 @@ import pytest
 from extractor.batch.crossyear import Doc, cross_checks, normalise_org
 from extractor.batch.engines import CRASH_MESSAGE
 from extractor.batch.inputs import collect
+from extractor.batch.jobs import extract
 from extractor.batch.progress import Progress
 from extractor.batch.runner import BatchError, run_batch
 from extractor.cli import main
-from extractor.pipeline import extract
+from extractor.report import Result
 from extractor.settings import Settings
 
 from .conftest import ROOT, SAMPLES
 
 SAMPLE_FILES = sorted(SAMPLES.glob("*.txt"))
-OUTPUTS = ("results.jsonl", "results.csv", "results.parquet")
+OUTPUTS = ("results.jsonl", "results.csv", "results.parquet", "values.csv", "fields.csv")
 ARTICLE = "今天天气晴朗，市民纷纷外出踏青。公园里游人如织，春意盎然。\n".encode()
 
 
@@ -242,23 +243,36 @@ def test_ctrl_c_stops_cleanly_with_130_and_resumes(tmp_path: Path) -> None:
 # ---- a worker that dies ------------------------------------------------------------------------
 
 
-def crashing_extract(path, settings, assistant=None):  # type: ignore[no-untyped-def]
+def crashing_extract(path: str, settings: Settings) -> Result:
     """Stands in for a reader that segfaults on one hostile file (imported by spawned workers)."""
     if "hostile" in str(path):
         os._exit(70)
-    return extract(path, settings, assistant)
+    return extract(path, settings)
 
 
-def test_a_worker_crash_fails_that_document_only(tmp_path: Path) -> None:
-    inputs = _copies(tmp_path / "in", 3)
+def test_a_worker_crash_fails_that_document_only_and_for_this_run_only(tmp_path: Path) -> None:
+    inputs, out = _copies(tmp_path / "in", 3), tmp_path / "out"
     (inputs / "hostile.txt").write_text("boom", encoding="utf-8")
-    summary = run_batch([inputs], Settings(), tmp_path / "out", workers=1, progress=None,
-                        extract_fn=crashing_extract)
-    rows = {Path(json.loads(line)["document"]).name: json.loads(line)
-            for line in (tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()}
-    assert rows["hostile.txt"]["status"] == "failed" and rows["hostile.txt"]["error"] == CRASH_MESSAGE
+    summary = run_batch([inputs], Settings(), out, workers=1, progress=None, extract_fn=crashing_extract)
+    rows = _rows(out)
+    assert rows["hostile.txt"]["status"] == "failed" and rows["hostile.txt"]["error"].startswith(CRASH_MESSAGE)
+    assert "temporary" in rows["hostile.txt"]["error"]
     assert all(rows[f"doc{i:03d}.txt"]["status"] in ("ok", "needs_review") for i in range(3))
-    assert summary.exit_code == 1
+    assert summary.exit_code == 1 and summary.temporary == 1
+    assert _journaled(out) == 3, "a crash is not the document's final result"
+    again = run_batch([inputs], Settings(), out, workers=1, progress=None)
+    assert (again.extracted, again.skipped, again.temporary) == (1, 3, 0), "tried again on the next run"
+    assert _rows(out)["hostile.txt"]["status"] == "not_a_report"
+
+
+def _rows(out: Path) -> dict[str, dict]:
+    lines = (out / "results.jsonl").read_text(encoding="utf-8").splitlines()
+    return {Path(json.loads(line)["document"]).name: json.loads(line) for line in lines}
+
+
+def _journaled(out: Path) -> int:
+    with sqlite3.connect(out / "manifest.sqlite") as db:
+        return db.execute("SELECT count(*) FROM done").fetchone()[0]
 
 
 # ---- cross-year ------------------------------------------------------------------------------
@@ -307,3 +321,210 @@ def test_ray_engine_gives_the_same_results_as_local(tmp_path: Path) -> None:
     local_summary = run_batch([inputs], Settings(), tmp_path / "local", engine="local", progress=None)
     assert ray_summary.extracted == 4 and ray_summary.counts == local_summary.counts
     _same_outputs(tmp_path / "ray", tmp_path / "local")
+
+
+# ---- absent values ---------------------------------------------------------------------------
+
+
+def test_a_report_with_an_absent_value_reaches_the_review_queue(tmp_path: Path) -> None:
+    """Issue 11: `batch --db` could not enqueue a result holding a value the document does not give."""
+    pytest.importorskip("extractor.review.queue", reason="the review package is not installed")
+    from extractor.batch.review import open_store
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    text = SAMPLE_FILES[0].read_text(encoding="utf-8")
+    (inputs / "no-licensing.txt").write_text(
+        "\n".join(line for line in text.splitlines() if not line.startswith("行政许可")), encoding="utf-8")
+    store = open_store(tmp_path / "review.sqlite")
+    summary = run_batch([inputs], Settings(), tmp_path / "out", store=store, progress=None)
+    assert summary.review_queue == {"enqueued": 1, "errors": []}
+    [queued] = store.documents()
+    assert queued.name == "no-licensing.txt"
+    assert store.current(queued.id).result().report.values["active.licensing.decisions"].value is None
+
+
+# ---- temporary failures: never a document's final result --------------------------------------------
+
+
+def slow_extract(path: str, settings: Settings) -> Result:
+    """Stands in for a reader that hangs on one file (imported by spawned workers)."""
+    if "slow" in str(path):
+        time.sleep(3600)
+    return extract(path, settings)
+
+
+def test_a_document_past_its_timeout_fails_for_this_run_only(tmp_path: Path) -> None:
+    inputs, out = _copies(tmp_path / "in", 3), tmp_path / "out"
+    (inputs / "slow.txt").write_text(SAMPLE_FILES[0].read_text(encoding="utf-8"), encoding="utf-8")
+    started = time.monotonic()
+    summary = run_batch([inputs], Settings(document_timeout=2), out, workers=2, progress=None,
+                        extract_fn=slow_extract)
+    assert time.monotonic() - started < 60, "the hung worker was stopped"
+    rows = _rows(out)
+    assert rows["slow.txt"]["status"] == "failed" and "timed out" in rows["slow.txt"]["error"]
+    assert "EXTRACTOR_DOCUMENT_TIMEOUT" in rows["slow.txt"]["error"]
+    assert all(rows[f"doc{i:03d}.txt"]["status"] in ("ok", "needs_review") for i in range(3))
+    assert summary.temporary == 1 and _journaled(out) == 3
+    again = run_batch([inputs], Settings(), out, progress=None)
+    assert (again.extracted, again.skipped, again.exit_code) == (1, 3, 0)
+    assert _rows(out)["slow.txt"]["status"] in ("ok", "needs_review")
+
+
+def vanishing_extract(path: str, settings: Settings) -> Result:
+    """The input changes after the batch planned it (rewritten, or the share it lives on hiccups)."""
+    if "vanishing" in str(path):
+        Path(path).write_bytes(b"")
+    return extract(path, settings)
+
+
+def test_an_input_that_cannot_be_read_as_planned_is_tried_again(tmp_path: Path) -> None:
+    inputs, out = _copies(tmp_path / "in", 2), tmp_path / "out"
+    (inputs / "vanishing.txt").write_text(SAMPLE_FILES[1].read_text(encoding="utf-8"), encoding="utf-8")
+    (inputs / "dangling.txt").symlink_to(tmp_path / "nowhere.txt")  # listed, but cannot be read
+    summary = run_batch([inputs], Settings(), out, workers=1, progress=None, extract_fn=vanishing_extract)
+    rows = _rows(out)
+    assert rows["vanishing.txt"]["status"] == rows["dangling.txt"]["status"] == "failed"
+    assert "could not be read as it was" in rows["vanishing.txt"]["error"]
+    assert "temporary" in rows["dangling.txt"]["error"]
+    assert summary.temporary == 2 and _journaled(out) == 2
+    again = run_batch([inputs], Settings(), out, progress=None)
+    assert (again.extracted, again.skipped) == (2, 2)
+
+
+# ---- the output folder: read-only, full, a damaged journal ------------------------------------------
+
+
+def _in_namespace(script: str) -> subprocess.CompletedProcess:
+    """Run ``script`` (sh) as root of a private user and mount namespace, where it may mount tmpfs."""
+    if shutil.which("unshare") is None:
+        pytest.skip("unshare is not installed")
+    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"user namespaces are not available: {probe.stderr.decode().strip()}")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PY": sys.executable}
+    return subprocess.run(["unshare", "-rm", "sh", "-c", script], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_a_read_only_output_folder_is_a_message_and_exit_3(tmp_path: Path) -> None:
+    inputs, out = _copies(tmp_path / "in", 2), tmp_path / "out"
+    out.mkdir()
+    done = _in_namespace(f'mount -t tmpfs -o ro tmpfs "{out}" && "$PY" -m extractor.cli batch "{inputs}" '
+                         f'--out "{out}" --quiet')
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"cannot write to the output folder {out}" in done.stderr and "Read-only" in done.stderr
+
+
+def test_a_full_disk_stops_the_batch_with_a_message_and_the_next_run_goes_on(tmp_path: Path) -> None:
+    inputs, out = _copies(tmp_path / "in", 12), tmp_path / "out"
+    out.mkdir()
+    batch = f'"$PY" -m extractor.cli batch "{inputs}" --out "{out}" --quiet --workers 1'
+    done = _in_namespace(f'mount -t tmpfs -o size=400k tmpfs "{out}" && {{ {batch}; echo "first=$?"; }} && '
+                         f'mount -o remount,size=50m "{out}" && {{ {batch}; echo "second=$?"; }} && '
+                         f'cat "{out}/summary.json"')
+    assert "first=3" in done.stdout and "second=0" in done.stdout, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert "is full" in done.stderr and "run the same command again" in done.stderr
+    summary = json.loads(done.stdout[done.stdout.index("{"):])
+    assert summary["skipped"] > 0 and summary["skipped"] + summary["extracted"] == 12
+    assert summary["counts"].get("failed", 0) == 0, "nothing the full disk did is a document's result"
+
+
+@pytest.mark.parametrize("damage", ["truncated", "random", "foreign"])
+def test_a_damaged_or_foreign_journal_is_set_aside_and_rebuilt(tmp_path: Path, damage: str, capsys) -> None:
+    inputs, out = _copies(tmp_path / "in", 5), tmp_path / "out"
+    run_batch([inputs], Settings(), out, progress=None)
+    before = {name: (out / name).read_bytes() for name in OUTPUTS}
+    journal = out / "manifest.sqlite"
+    with sqlite3.connect(journal) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if damage == "truncated":
+        journal.write_bytes(journal.read_bytes()[:3000])
+    elif damage == "random":
+        journal.write_bytes(os.urandom(8192))
+    else:
+        journal.unlink()
+        with sqlite3.connect(journal) as db:
+            db.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY, caption TEXT)")
+    code = main(["batch", str(inputs), "--out", str(out), "--quiet"])
+    printed = capsys.readouterr()
+    assert code == 0 and "Traceback" not in printed.err
+    assert "manifest.sqlite could not be used" in printed.out and "rebuilt from the result files" in printed.out
+    assert "5 finished documents recovered" in printed.out and "(0 extracted, 5 already done)" in printed.out
+    assert len([p for p in out.glob("manifest.sqlite.damaged-*") if not p.name.endswith(("-wal", "-shm"))]) == 1
+    assert {name: (out / name).read_bytes() for name in OUTPUTS} == before
+    assert _journaled(out) == 5
+
+
+def test_a_review_store_that_cannot_be_opened_is_a_message(tmp_path: Path, capsys) -> None:
+    pytest.importorskip("extractor.review.store", reason="the review package is not installed")
+    inputs = _copies(tmp_path / "in", 1)
+    code = main(["batch", str(inputs), "--out", str(tmp_path / "out"), "--db", str(tmp_path / "no" / "such" / "x.db")])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot open the review store" in err and "Traceback" not in err
+
+
+# ---- issue 13: outputs an analyst can use -------------------------------------------------------
+
+
+def test_tables_carry_format_reasons_flags_pages_types_and_a_field_dictionary(tmp_path: Path, capsys) -> None:
+    import csv
+
+    import pyarrow.parquet as pq
+
+    from extractor.batch.outputs import value_columns
+
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    for sample in SAMPLE_FILES[:3]:  # 000 and 001 need review: inferred values
+        shutil.copy(sample, inputs / sample.name)
+    pdf = sorted((ROOT / "evals" / "pdf_native").glob("*.pdf"))[0]
+    shutil.copy(pdf, inputs / pdf.name)
+    assert main(["batch", str(inputs), "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+
+    results = list(csv.DictReader((out / "results.csv").read_text(encoding="utf-8-sig").splitlines()))
+    by_name = {Path(r["document"]).name: r for r in results}
+    assert by_name[pdf.name]["format"] == "pdf" and by_name[SAMPLE_FILES[0].name]["format"] == "text"
+    flagged = by_name[SAMPLE_FILES[0].name]
+    assert flagged["status"] == "needs_review" and "inferred" in flagged["review_reasons"]
+    assert by_name[pdf.name]["review_reasons"] == ""
+
+    values = list(csv.DictReader((out / "values.csv").read_text(encoding="utf-8-sig").splitlines()))
+    inferred = [v for v in values if Path(v["document"]).name == SAMPLE_FILES[0].name and v["method"] == "inferred"]
+    assert inferred and all("inferred" in v["flags"] for v in inferred), "an inferred value never passes for printed"
+    fee = next(v for v in values if v["key"] == "active.admin_fees.amount_10k_yuan"
+               and Path(v["document"]).name == SAMPLE_FILES[0].name)
+    assert fee["value"] == "5268464.2119" and fee["unit"] == "万元" and fee["label"] == "行政事业性收费 本年收费金额"
+    assert {v["page"] for v in values if Path(v["document"]).name == pdf.name} - {""}, "a PDF's values have pages"
+
+    fields = list(csv.DictReader((out / "fields.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert [f["key"] for f in fields] == value_columns(), "the dictionary covers every column of results.csv"
+    assert all(f["label"] and f["type"] in ("int", "decimal", "text") for f in fields)
+
+    table = pq.read_table(out / "results.parquet")
+    assert str(table.schema.field("active.admin_fees.amount_10k_yuan").type) == "decimal128(38, 6)"
+    assert str(table.schema.field("requests.total.total").type) == "int64"
+    fees = dict(zip(table.column("document").to_pylist(),
+                    table.column("active.admin_fees.amount_10k_yuan").to_pylist()))
+    assert str(fees[str(inputs / SAMPLE_FILES[0].name)]) == "5268464.211900"
+
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert [Path(d).name for d in summary["to_review"]] == [p.name for p in SAMPLE_FILES[:2]]
+    assert "to review (2" in printed and SAMPLE_FILES[0].name in printed
+    assert f"outputs in {out}:" in printed and "values.csv" in printed and "fields.csv" in printed
+
+
+def test_an_amount_that_is_not_a_decimal_keeps_the_column_text() -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from extractor.batch.outputs import Detail, parquet_bytes
+
+    rows = [{"document": d, "status": "ok", "values": {"active.admin_fees.amount_10k_yuan": v}}
+            for d, v in (("a", "12.5"), ("b", "约5")) ]
+    fee = "active.admin_fees.amount_10k_yuan"
+    table = pq.read_table(pa.BufferReader(parquet_bytes(rows, [Detail(), Detail()], [fee])))
+    assert table.column("active.admin_fees.amount_10k_yuan").to_pylist() == ["12.5", "约5"]

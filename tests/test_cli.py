@@ -64,7 +64,8 @@ def test_an_error_is_one_line_and_its_exit_code(monkeypatch: pytest.MonkeyPatch,
 
 
 def test_exit_codes_are_mapped_once_by_class() -> None:
-    assert [code for _, code in EXIT_CODES] == [2, 1]
+    assert [code for _, code in EXIT_CODES] == [3, 2, 1]
+    assert exit_code_of(errors.OutputUnwritable("x")) == 3
     assert exit_code_of(errors.ConfigError("x")) == 2
     assert exit_code_of(errors.InvalidRequest("x")) == 2
     assert exit_code_of(errors.CorruptInput("x")) == 1

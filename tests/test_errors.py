@@ -56,7 +56,8 @@ def test_codes_of_errors_py_are_distinct() -> None:
     (errors.Unauthorized("missing or wrong API token"), 401, "unauthorized"),
     (errors.Forbidden("stale CSRF token"), 403, "forbidden"),
     (errors.NotFound("no document with id 'x'"), 404, "not_found"),
-    (errors.NotReady("still being extracted"), 409, "not_ready"),
+    (errors.NotReady("still being extracted"), 409, "pending"),
+    (errors.OutputUnwritable("disk full"), 503, "output_unwritable"),
     (errors.LeaseConflict("bob holds it"), 409, "lease_conflict"),
     (errors.DependencyMissing("LibreOffice is not installed"), 503, "dependency_missing"),
 ])

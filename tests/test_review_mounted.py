@@ -21,8 +21,8 @@ import pytest
 
 from extractor.review.auth import hash_password
 from extractor.review.background import BackgroundServer
+from extractor.review.signin import safe_next as _safe_next
 from extractor.review.store import SQLiteStore
-from extractor.review.web import _safe_next
 from extractor.server.app import create_app
 from extractor.settings import Settings
 
@@ -32,6 +32,18 @@ from .test_review_ui import CHROMIUM_ARGS, MISPRINTED, PASSWORD, USER, write_var
 TOKEN = "mounted-test-token"
 PDF = REAL / "huaian_hongze_2024.pdf"  # a real report the extractor flags: its view shows page images
 SHOWN = "([img, prefix]) => img.src.startsWith(prefix) && img.complete && img.naturalWidth > 0"
+# the centre of the focused cell's box (PDF points, scaled to the image as shown) lies inside the frame
+BOX_IN_VIEW = """() => {
+  const state = JSON.parse(document.getElementById('review-state').textContent);
+  const data = JSON.parse(document.getElementById('review-data').textContent);
+  const where = state.where[document.querySelector('td.cell.focus').dataset.key];
+  const size = data.pageSizes[where.page - 1];
+  const img = document.getElementById('page-image'), frame = document.getElementById('page-frame');
+  const x = (where.bbox[0] + where.bbox[2]) / 2 / size[0] * img.clientWidth;
+  const y = (where.bbox[1] + where.bbox[3]) / 2 / size[1] * img.clientHeight;
+  return frame.scrollLeft <= x && x <= frame.scrollLeft + frame.clientWidth
+      && frame.scrollTop <= y && y <= frame.scrollTop + frame.clientHeight;
+}"""
 
 
 @dataclass
@@ -140,7 +152,7 @@ def test_review_a_document_under_the_mount(page, service: Service) -> None:
     page.wait_for_selector(f'tr.audit-entry[data-key="{MISPRINTED}"]')
     entry = page.text_content(f'tr.audit-entry[data-key="{MISPRINTED}"]')
     assert "6 → 5" in entry and USER in entry
-    assert page.url == f"{url}/review/doc/{service.misprinted}?focus={MISPRINTED}"
+    assert page.url.startswith(f"{url}/review/doc/{service.misprinted}?focus=")  # updated in place, moved on
     assert service.store.current(service.misprinted).result().report.values[MISPRINTED].value == 5
 
     page.click("header button:text('Sign out')")
@@ -159,6 +171,18 @@ def test_a_deep_link_survives_sign_in_and_pdf_pages_load(page, service: Service)
     assert page.url.startswith(url + target)
     image = page.query_selector("#page-image")
     page.wait_for_function(SHOWN, arg=[image, f"{url}{target}/page/"])
+    # zoom: the page is rendered again at the width it is shown at, not scaled up from a small image
+    fit = page.evaluate("document.getElementById('page-image').naturalWidth")
+    page.keyboard.press("+")
+    page.wait_for_function("w => document.getElementById('page-image').complete && "
+                           "document.getElementById('page-image').naturalWidth > w", arg=fit)
+    assert page.evaluate(BOX_IN_VIEW)  # and scrolled to the reviewed cell's box
+    zoomed = page.evaluate("[document.getElementById('page-image').naturalWidth, "
+                           "document.getElementById('page-image').clientWidth]")
+    assert zoomed[0] >= fit * 1.4 and page.text_content("#zoom-level") == "150%"
+    assert abs(zoomed[0] - zoomed[1]) <= 2  # one image pixel per screen pixel (device pixel ratio 1)
+    frame = page.query_selector("#page-frame")
+    assert frame.evaluate("f => f.scrollWidth > f.clientWidth")  # wider than its frame: scrolls sideways
     page.select_option("#page-select", "2")
     page.wait_for_function(SHOWN, arg=[image, f"{url}{target}/page/2.png"])
     assert_stayed_under_review(traffic, url)

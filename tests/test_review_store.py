@@ -15,8 +15,10 @@ from extractor.flat import flat
 from extractor.pipeline import extract
 from extractor.review import queue
 from extractor.review.export import export_csv, export_gold, export_json
+from extractor.review.groups import groups_of
 from extractor.review.migrations import MIGRATIONS
 from extractor.review.records import Commit, QueueFilter
+from extractor.review.stats import review_stats
 from extractor.review.store import SQLiteStore
 
 from .conftest import SAMPLES, document_of, load_gold
@@ -105,24 +107,44 @@ def test_enqueue_is_idempotent_and_items_come_from_flags_and_findings(store: SQL
 
 # ---- leases --------------------------------------------------------------------------------------
 
-def test_two_reviewers_leasing_one_item(store: SQLiteStore, doc: int, clock: Clock) -> None:
-    item = store.items(doc)[0]
-    store.lease(item.id, "alice", 60)
+def test_a_lease_is_taken_by_the_first_action_and_covers_the_whole_document(store: SQLiteStore, doc: int,
+                                                                            clock: Clock) -> None:
+    assert store.lease_of(doc) is None  # queued and viewed: nobody holds it yet
+    cell = next(i for i in store.items(doc) if i.kind == "cell")
+    queue.accept(store, cell.id, "alice")
+    lease = store.lease_of(doc)
+    assert lease is not None and lease.holder == "alice"
+    unitemed = "requests.carried_forward.total"  # no item of its own: the old item leases did not cover it
+    assert not any(unitemed in i.keys for i in store.items(doc))
+    with pytest.raises(LeaseConflict, match="alice is working on document"):
+        queue.apply_correction(store, doc, unitemed, 3, "bob", 1)
     with pytest.raises(LeaseConflict, match="alice"):
-        store.lease(item.id, "bob", 60)
-    store.lease(item.id, "alice", 60)  # the holder renews
-    with pytest.raises(LeaseConflict, match="alice"):
-        queue.accept(store, item.id, "bob")
-    clock.now += 61
-    assert store.lease(item.id, "bob", 60).lease_holder == "bob"  # an expired lease is free
+        queue.accept(store, store.items(doc)[1].id, "bob")
+    assert store.next_document("bob") is None and store.next_document("alice") == doc
+    [row] = store.queue(QueueFilter())
+    assert row.lease is not None and row.lease.holder == "alice"  # visible to others
+    clock.now += store.lease_seconds + 1  # an idle holder loses it
+    assert store.lease_of(doc) is None
+    assert queue.apply_correction(store, doc, unitemed, 3, "bob", 1) == 2
+    assert store.lease_of(doc).holder == "bob"
 
 
-def test_a_correction_under_another_reviewers_lease_is_refused(store: SQLiteStore, doc: int) -> None:
-    row_sum = next(i for i in store.items(doc) if i.rule == "row_sum")
-    store.lease(row_sum.id, "alice", 600)
-    with pytest.raises(LeaseConflict, match="leased by alice"):
-        queue.apply_correction(store, doc, MISPRINTED, 5, "bob", 1)
-    assert store.counts()["versions"] == 1
+def test_a_lease_ends_when_nothing_is_left_open_or_the_reviewer_leaves(store: SQLiteStore, doc: int) -> None:
+    queue.take_lease(store, doc, "alice")
+    store.release(doc, "bob")  # only the holder can give it back
+    assert store.lease_of(doc).holder == "alice"
+    store.release(doc, "alice")
+    assert store.lease_of(doc) is None
+    queue.take_lease(store, doc, "alice")
+    store.release_all("alice")  # signing out
+    assert store.lease_of(doc) is None
+    version = store.current(doc).number
+    for group in groups_of(store.current(doc).result(), store.items(doc)):
+        queue.accept_group(store, doc, group.id, "alice", version)
+        if group.id != groups_of(store.current(doc).result(), store.items(doc))[-1].id:
+            assert store.lease_of(doc).holder == "alice"
+    assert all(i.status == "settled" for i in store.items(doc))
+    assert store.lease_of(doc) is None  # released with the save that settled the last item
 
 
 # ---- corrections ---------------------------------------------------------------------------------
@@ -155,31 +177,35 @@ def test_invalid_corrections_are_refused(store: SQLiteStore, doc: int) -> None:
     assert store.counts()["versions"] == 1
 
 
-def test_two_concurrent_corrections_on_one_item_lose_no_update(store: SQLiteStore, doc: int) -> None:
+@pytest.mark.parametrize(("reviewers", "refusal"), [
+    (("alice", "bob"), "is working on document"),  # the first to write holds the document
+    (("alice", "alice"), "changed while you were editing"),  # one reviewer in two tabs: the version check
+])
+def test_two_concurrent_corrections_on_one_item_lose_no_update(store: SQLiteStore, doc: int,
+                                                               reviewers: tuple[str, str], refusal: str) -> None:
     barrier = threading.Barrier(2)
-    outcomes: dict[str, object] = {}
+    outcomes: dict[int, object] = {}
 
     def correct(reviewer: str, value: int) -> None:
         own = SQLiteStore(store.path)  # a connection of its own, as two server workers would have
         barrier.wait()
         try:
-            outcomes[reviewer] = queue.apply_correction(own, doc, MISPRINTED, value, reviewer, 1)
+            outcomes[value] = queue.apply_correction(own, doc, MISPRINTED, value, reviewer, 1)
         except StoreError as exc:
-            outcomes[reviewer] = exc
+            outcomes[value] = exc
 
-    threads = [threading.Thread(target=correct, args=a) for a in (("alice", 5), ("bob", 7))]
+    threads = [threading.Thread(target=correct, args=a) for a in zip(reviewers, (5, 7))]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    winners = [r for r, o in outcomes.items() if o == 2]
+    winners = [v for v, o in outcomes.items() if o == 2]
     losers = [o for o in outcomes.values() if isinstance(o, StoreError)]
     assert len(winners) == 1 and len(losers) == 1, outcomes
-    assert "changed while you were editing" in str(losers[0]) and "reload" in str(losers[0])
+    assert refusal in str(losers[0])
     current = store.current(doc)
-    assert current.number == 2 and current.created_by == winners[0]
-    assert current.result().report.values[MISPRINTED].value == {"alice": 5, "bob": 7}[winners[0]]
-    assert [c.reviewer for c in store.corrections(doc)] == winners
+    assert current.number == 2 and current.result().report.values[MISPRINTED].value == winners[0]
+    assert [c.new for c in store.corrections(doc)] == winners
 
 
 def test_the_store_itself_refuses_a_stale_commit(store: SQLiteStore, doc: int) -> None:
@@ -219,12 +245,16 @@ def test_accept_and_skip(store: SQLiteStore, doc: int) -> None:
     queue.skip(store, cells[1].id, "alice")
     assert (store.item(cells[0].id).status, store.item(cells[0].id).resolution) == ("settled", "accepted")
     assert store.item(cells[1].id).status == "skipped"
-    [entry] = store.corrections(doc)
-    assert (entry.key, entry.old, entry.new, entry.reason) == (cells[0].keys[0], 0, 0, "accepted")
-    with pytest.raises(StoreError, match="already settled"):
+    accepted, skipped = store.corrections(doc)  # a skip is logged too: it is a reviewer's decision
+    assert (accepted.key, accepted.old, accepted.new, accepted.reason) == (cells[0].keys[0], 0, 0, "accepted")
+    assert (skipped.key, skipped.reason) == (cells[1].keys[0], "skipped")
+    assert accepted.decision != skipped.decision
+    with pytest.raises(LeaseConflict, match="alice is working on"):
         queue.accept(store, cells[0].id, "bob")
+    with pytest.raises(StoreError, match="already settled"):
+        queue.accept(store, cells[0].id, "alice")
     queue.accept(store, cells[1].id, "alice")  # a skipped item can still be settled
-    assert [r.open for r in store.queue(QueueFilter())] == [44]  # 46 items, two settled
+    assert [r.open for r in store.queue(QueueFilter())] == [len(store.items(doc)) - 2]
 
 
 def test_a_source_error_keeps_the_printed_value_and_settles_its_identities(store: SQLiteStore, doc: int) -> None:
@@ -245,31 +275,43 @@ def test_queue_filters(store: SQLiteStore, doc: int, settings) -> None:
     assert [r.document.id for r in store.queue(QueueFilter())] == [doc]
     assert len(store.queue(QueueFilter(status="any"))) == 2
     assert store.queue(QueueFilter(rule="row_sum"))[0].matching == 1
-    assert store.queue(QueueFilter(org="延津", year=2024, format="text"))[0].matching == 46
+    assert store.queue(QueueFilter(org="延津", year=2024, format="text"))[0].matching == len(store.items(doc))
     assert store.queue(QueueFilter(year=2019)) == [] and store.queue(QueueFilter(format="pdf")) == []
     assert {"inferred", "row_sum", "outcome_total"} <= set(store.rules())
 
 
 # ---- export --------------------------------------------------------------------------------------
 
+def settle_everything(store: SQLiteStore, doc: int, reviewer: str = "alice") -> None:
+    """Accept every open group as it stands: what a reviewer who agrees with the rest does."""
+    for group in groups_of(store.current(doc).result(), store.items(doc)):
+        if group.status != "settled":
+            queue.accept_group(store, doc, group.id, reviewer, store.current(doc).number)
+
+
 def test_export_json_csv_and_gold_round_trip(store: SQLiteStore, doc: int, tmp_path: Path, scorer,
                                              settings) -> None:
     queue.apply_correction(store, doc, MISPRINTED, 5, "alice", 1)
+    settle_everything(store, doc)
     corrected = flat(store.current(doc).result())
 
     [json_path] = export_json(store, tmp_path / "json")
     exported = json.loads(json_path.read_text(encoding="utf-8"))
     assert exported["values"][MISPRINTED] == 5 and exported["review"]["version"] == 2
+    assert exported["status"] == "reviewed" and exported["review"]["reviewed"] is True
 
-    csv_path = export_csv(store, tmp_path / "csv")
+    csv_path = export_csv(store, tmp_path / "out" / "reviewed.csv")  # --out FILE writes that file
+    assert csv_path == tmp_path / "out" / "reviewed.csv" and csv_path.is_file()
     with csv_path.open(encoding="utf-8", newline="") as fh:
         [row] = list(csv.DictReader(fh))
     assert row[MISPRINTED] == "5" and row["org"] == "延津县人民政府办公室" and row["version"] == "2"
+    assert row["status"] == "reviewed" and row["open_items"] == "0"
 
     [gold_path] = export_gold(store, tmp_path / "gold")
     assert gold_path.name == "001_misprinted.txt.gold.json"
     gold = load_gold(gold_path)
     assert gold["template"] == "2021" and gold["aliases"] == {} and gold["must_flag"] == []
+    assert gold["reviewed"] is True
     assert set(gold["implied"]) == set(load_gold(SAMPLES / "001_6e2b379abcfd2652.txt.gold.json")["implied"])
     score = scorer(gold, corrected)
     assert score["accuracy"] == 1.0 and score["silent_errors"] == 0, score["wrong"]
@@ -279,9 +321,29 @@ def test_export_json_csv_and_gold_round_trip(store: SQLiteStore, doc: int, tmp_p
     assert [w[0] for w in rescored["wrong"]] == [MISPRINTED]  # the misread, caught by its identities
 
 
+def test_gold_export_takes_settled_documents_only(store: SQLiteStore, doc: int, tmp_path: Path,
+                                                  settings) -> None:
+    other, _ = queue.enqueue(store, extract(SAMPLES / "003_789289a633dda78a.txt", settings))
+    queue.apply_correction(store, doc, MISPRINTED, 5, "alice", 1)  # reviewed in part: not settled
+    assert export_gold(store, tmp_path / "none") == []
+    assert not (tmp_path / "none").exists()  # not even an empty folder that looks like a labelled set
+    both = export_gold(store, tmp_path / "all", include_open=True)
+    assert len(both) == 2
+    for path in both:
+        gold = load_gold(path)
+        assert gold["reviewed"] is False and gold["notes"][0].startswith("NOT REVIEWED")
+    settle_everything(store, other)
+    [only] = export_gold(store, tmp_path / "settled")
+    assert only.name == "003_789289a633dda78a.txt.gold.json" and load_gold(only)["reviewed"] is True
+    statuses = {json.loads(p.read_text(encoding="utf-8"))["document"]: json.loads(p.read_text(encoding="utf-8"))
+                ["status"] for p in export_json(store, tmp_path / "json")}
+    assert statuses == {"001_misprinted.txt": "needs_review", "003_789289a633dda78a.txt": "reviewed"}
+
+
 def test_a_source_error_exports_as_must_flag(store: SQLiteStore, doc: int, tmp_path: Path, scorer,
                                              settings) -> None:
     queue.mark_source_error(store, doc, MISPRINTED, "alice", 1)
+    settle_everything(store, doc)
     [gold_path] = export_gold(store, tmp_path)
     gold = load_gold(gold_path)
     assert gold["must_flag"] == [MISPRINTED] and gold["values"][MISPRINTED] == 6  # the printed value
@@ -316,6 +378,42 @@ def test_review_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
     assert verify_password("correct horse battery", store.password_hash("alice"))
     assert store.token_user(token_hash(token)) == "bot"
     assert cli_main(["review", "export", "--db", db, "--out", str(tmp_path / "gold"), "--as-gold"]) == 0
+    assert not (tmp_path / "gold").exists()  # nothing settled: no gold
+    assert "no settled document" in capsys.readouterr().err
+    assert cli_main(["review", "export", "--db", db, "--out", str(tmp_path / "gold"), "--as-gold",
+                     "--include-open"]) == 0
     assert (tmp_path / "gold" / "001_6e2b379abcfd2652.txt").read_bytes() == SAMPLE_001.read_bytes()
+    assert load_gold(tmp_path / "gold" / "001_6e2b379abcfd2652.txt.gold.json")["reviewed"] is False
+    assert cli_main(["review", "export", "--db", db, "--out", str(tmp_path / "x.csv"), "--format", "csv"]) == 0
+    assert (tmp_path / "x.csv").is_file()
+    (tmp_path / "csv").mkdir()
     assert cli_main(["review", "export", "--db", db, "--out", str(tmp_path / "csv"), "--format", "csv"]) == 0
-    assert (tmp_path / "csv" / "reports.csv").exists()
+    assert (tmp_path / "csv" / "reports.csv").is_file()
+    assert cli_main(["review", "stats", "--db", db]) == 0
+    assert "decisions per document" in capsys.readouterr().out
+
+
+# ---- effort, from the audit log ------------------------------------------------------------------
+
+def test_decisions_and_minutes_per_settled_document(store: SQLiteStore, doc: int, clock: Clock, settings) -> None:
+    other, _ = queue.enqueue(store, extract(SAMPLES / "003_789289a633dda78a.txt", settings))
+    third, _ = queue.enqueue(store, extract(SAMPLES / "000_4ae575586cf2a2c2.txt", settings))
+    assert review_stats(store).settled == 0 and review_stats(store).decisions_per_document is None
+    clock.now += 30
+    queue.apply_correction(store, doc, MISPRINTED, 5, "alice", 1)  # starts alice's session: no time known
+    rest = [g for g in groups_of(store.current(doc).result(), store.items(doc)) if g.status == "open"]
+    for group in rest:
+        clock.now += 60
+        queue.accept_group(store, doc, group.id, "alice", 2)
+    for group in groups_of(store.current(other).result(), store.items(other)):
+        clock.now += 90  # each 90 s after alice's decision before it
+        queue.accept_group(store, other, group.id, "alice", 1)
+    n = len(groups_of(store.current(other).result(), store.items(other)))
+    clock.now += 45 * 60  # a break
+    queue.skip(store, store.items(third)[0].id, "alice")
+    stats = review_stats(store)
+    m = 1 + len(rest)
+    assert (stats.documents, stats.settled, stats.open, stats.decisions) == (3, 2, 1, m + n + 1)
+    assert stats.decisions_per_document == (m + n) / 2
+    assert stats.minutes_per_document == pytest.approx((60 * len(rest) + 90 * n) / 2 / 60)
+    assert stats.summary().startswith("2 of 3 documents settled: ")

@@ -1,13 +1,19 @@
-"""Where batch jobs run: a local process pool (default) or Ray tasks on a local single-node cluster.
+"""Where batch jobs run: local worker processes (default) or Ray tasks on a local single-node cluster.
 
 Both engines run the same task (``jobs.run_job`` bound to its settings) and yield ``Outcome``s as jobs
-finish, in completion order. They keep only a small window of jobs in flight, so an interrupt
-cancels little and memory does not grow with the batch. A worker that dies (a reader crashing on a
-hostile file, the OOM killer) is not a batch failure: the jobs it may have held are retried one at
-a time in a fresh worker, and a job that kills that worker too becomes a failed outcome.
+finish, in completion order. A worker runs one job at a time, so whatever happens to a worker is
+known to be about that job:
 
-Engines are used as ``with contextlib.closing(engine.run(jobs, task)) as outcomes`` so that leaving
-the loop early (Ctrl-C) stops the workers at once.
+- it dies (a reader crashing on a hostile file, the OOM killer): the job is tried once more in a
+  fresh worker (memory may have been short because of a neighbour), then it is a temporary failure;
+- it runs past the per-document timeout (``Settings.document_timeout``): the worker is killed and
+  replaced, and the job is a temporary failure;
+- a fresh worker cannot even start (a script that calls ``run_batch`` without a ``__main__``
+  guard): ``EngineUnavailable``, not one failure per document.
+
+Temporary failures are tried again on the next run (see ``jobs``). Engines are used as
+``with contextlib.closing(engine.run(jobs, task)) as outcomes`` so that leaving the loop early
+(Ctrl-C) stops the workers at once.
 """
 from __future__ import annotations
 
@@ -20,18 +26,21 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from .. import errors
-from .jobs import Job, Outcome
+from .jobs import CRASH_MESSAGE, Job, Outcome
 
 Task = Callable[[Job], Outcome]
-CRASH_MESSAGE = "the worker process died while reading this document (a crash in a reader, or out of memory)"
 ENGINES = ("local", "ray")
 RAY_MISSING = "the ray engine needs the 'ray' package (pip install ray); or use the default --engine local"
+STARTUP_SECONDS = 300.0  # a worker that has not started by then never will
+CANNOT_START = ("worker processes cannot start. Calling run_batch from a script? Spawned workers import "
+                "the script again: guard its top level with `if __name__ == \"__main__\":`")
+__all__ = ["CRASH_MESSAGE", "Engine", "EngineUnavailable", "LocalEngine", "RayEngine", "engine_for"]
 
 
 class EngineUnavailable(errors.DependencyMissing):
@@ -42,91 +51,165 @@ class Engine(Protocol):
     def run(self, jobs: Iterable[Job], task: Task) -> Generator[Outcome, None, None]: ...
 
 
-def engine_for(name: str, workers: int) -> Engine:
+def engine_for(name: str, workers: int, timeout: float = 0.0) -> Engine:
+    """``timeout``: seconds a job may take (0: no limit)."""
     if name == "local":
-        return LocalEngine(workers)
+        return LocalEngine(workers, timeout)
     if name == "ray":
-        return RayEngine(workers)
+        return RayEngine(workers, timeout)
     raise EngineUnavailable(f"unknown engine {name!r}: choose one of {', '.join(ENGINES)}")
 
 
-# ---- local process pool ------------------------------------------------------------------------
+# ---- local worker processes --------------------------------------------------------------------
 
 
 class LocalEngine:
-    """concurrent.futures.ProcessPoolExecutor with spawned workers (safe with threads, same on
-    every OS)."""
+    """Spawned worker processes (safe with threads, the same on every OS). Each worker runs one job
+    at a time and holds the next one ready (``PREFETCH``), so it never waits for the main process."""
 
-    def __init__(self, workers: int, window_per_worker: int = 4) -> None:
+    def __init__(self, workers: int, timeout: float = 0.0) -> None:
         self.workers = max(1, workers)
-        self.window = self.workers * window_per_worker
+        self.timeout = timeout
 
     def run(self, jobs: Iterable[Job], task: Task) -> Generator[Outcome, None, None]:
         queue = deque(jobs)
         if not queue:
             return
-        pool = worker_pool(self.workers)
-        inflight: dict[Future[Outcome], Job] = {}
+        context = multiprocessing.get_context("spawn")
+        workers = [_Worker(context, task, self.timeout) for _ in range(min(self.workers, len(queue)))]
+        crashed: set[Job] = set()
         finished = False
         try:
-            while queue or inflight:
-                while queue and len(inflight) < self.window:
-                    job = queue.popleft()
-                    inflight[pool.submit(task, job)] = job
-                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
-                suspects: list[Job] = []
-                for future in done:
-                    job = inflight.pop(future)
-                    outcome = _outcome_of(future, job)
-                    if outcome is None:
-                        suspects.append(job)
+            while queue or any(w.jobs for w in workers):
+                for worker in workers:
+                    while queue and len(worker.jobs) < PREFETCH:
+                        worker.give(queue.popleft())
+                busy = [w for w in workers if w.jobs]
+                wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=_until(busy))
+                for i, worker in enumerate(workers):
+                    done, ended = worker.poll()
+                    yield from done
+                    if ended is None:
+                        continue
+                    kind, culprit = ended
+                    queue.extendleft(reversed(worker.jobs))  # held but not begun: not theirs to answer for
+                    worker.stop(now=True)
+                    workers[i] = _Worker(context, task, self.timeout)
+                    if culprit is None:
+                        continue
+                    if kind == "died" and culprit not in crashed:
+                        crashed.add(culprit)
+                        queue.append(culprit)  # once more, later, in a fresh worker
                     else:
-                        yield outcome
-                if suspects:  # the pool is broken: every job still in it may have been the cause
-                    suspects += list(inflight.values())
-                    inflight.clear()
-                    stop_pool(pool)
-                    pool = worker_pool(self.workers)
-                    _check_workers_start(pool)
-                    for job in suspects:
-                        yield _alone(job, task)
+                        yield Outcome.timed_out(culprit, self.timeout) if kind == "timeout" else Outcome.crash(culprit)
             finished = True
         finally:
-            if finished:
-                pool.shutdown(wait=True)
-            else:
-                stop_pool(pool)
+            for worker in workers:
+                worker.stop(now=not finished)
 
 
-def _outcome_of(future: Future[Outcome], job: Job) -> Outcome | None:
-    """The job's outcome; None when the pool broke under it (decided by ``_alone``)."""
-    try:
-        return future.result()
-    except BrokenProcessPool:
-        return None
-    except Exception as exc:  # the task itself never raises for a document; this is our bug
-        return Outcome.crash(job, f"internal error in the batch worker: {type(exc).__name__}: {exc}")
+PREFETCH = 4  # jobs a worker holds: the one it runs and the next ones (the main process may be slow to wake)
 
 
-def _check_workers_start(pool: ProcessPoolExecutor) -> None:
-    """Tell a hostile document from workers that cannot start at all (which would otherwise fail
-    every document, one slow retry at a time): a fresh pool must run a trivial task."""
-    try:
-        pool.submit(int).result()
-    except BrokenProcessPool:
-        stop_pool(pool)
-        raise EngineUnavailable(
-            "worker processes cannot start. Calling run_batch from a script? Spawned workers import "
-            "the script again: guard its top level with `if __name__ == \"__main__\":`") from None
+def _until(busy: list[_Worker]) -> float | None:
+    deadlines = [w.deadline for w in busy if w.deadline is not None]
+    return max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
 
 
-def _alone(job: Job, task: Task) -> Outcome:
-    pool = worker_pool(1)
-    try:
-        outcome = _outcome_of(pool.submit(task, job), job)
-    finally:
-        stop_pool(pool)
-    return outcome if outcome is not None else Outcome.crash(job, CRASH_MESSAGE)
+class _Worker:
+    """One spawned process and the jobs it holds (the first is the one it runs or will run next).
+
+    It says ("ready", None) once started, then per job ("done", Outcome) or ("error", text). A worker
+    begins its next job the moment it answers the last one (or is ready, or is given one while
+    idle), so that is when the job's clock starts: starting a worker (importing the package) takes
+    seconds on a busy machine, and a held job has not begun."""
+
+    def __init__(self, context: Any, task: Task, timeout: float) -> None:
+        self.conn, child = context.Pipe()
+        with _sigint_ignored():  # spawned children inherit the ignored SIGINT from birth (see below)
+            self.process = context.Process(target=_serve, args=(child, task, os.getpid()), name="extractor-batch")
+            self.process.start()
+        child.close()
+        self.timeout = timeout
+        self.jobs: deque[Job] = deque()
+        self.running = False  # jobs[0] has begun
+        self.ready = False
+        self.deadline: float | None = time.monotonic() + STARTUP_SECONDS  # until ready: for starting
+
+    def give(self, job: Job) -> None:
+        self.jobs.append(job)
+        with contextlib.suppress(OSError):  # a worker that just died: poll() says so
+            self.conn.send(job)
+        if self.ready and len(self.jobs) == 1:
+            self._begin()
+
+    def _begin(self) -> None:
+        """jobs[0], if any, begins now."""
+        self.running = bool(self.jobs)
+        self.deadline = time.monotonic() + self.timeout if self.running and self.timeout > 0 else None
+
+    def poll(self) -> tuple[list[Outcome], tuple[str, Job | None] | None]:
+        """Outcomes of the jobs that ended, and, when the worker itself ended (it died, or its job ran
+        out of time), how and the job it was running (None between jobs)."""
+        done: list[Outcome] = []
+        with contextlib.suppress(EOFError, OSError):
+            while self.conn.poll():
+                kind, value = self.conn.recv()
+                if kind == "ready":
+                    self.ready = True
+                else:
+                    job = self.jobs.popleft()
+                    # the task itself never raises for a document: an error is our bug
+                    done.append(value if kind == "done" else
+                                Outcome.crash(job, f"internal error in the batch worker: {value}"))
+                self._begin()
+        if not self.process.is_alive() or self.conn.closed:
+            if not self.ready:
+                raise EngineUnavailable(CANNOT_START)
+            return done, ("died", self._culprit())
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            if not self.ready:
+                raise EngineUnavailable(f"worker processes did not start within {STARTUP_SECONDS:.0f} s")
+            return done, ("timeout", self._culprit())
+        return done, None
+
+    def _culprit(self) -> Job | None:
+        return self.jobs.popleft() if self.running and self.jobs else None
+
+    def stop(self, now: bool) -> None:
+        """Ask it to leave (its jobs are done), or end it at once (it may be busy: its job is redone)."""
+        if not now:
+            with contextlib.suppress(OSError, ValueError):
+                self.conn.send(None)
+            self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+def _serve(conn: Connection, task: Task, parent_pid: int) -> None:
+    """A worker's life: say it is ready, then run jobs until told to stop or its parent is gone."""
+    _worker_init(parent_pid)
+    conn.send(("ready", None))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        try:
+            reply: tuple[str, Any] = ("done", task(job))
+        except Exception as exc:
+            reply = ("error", f"{type(exc).__name__}: {exc}")
+        conn.send(reply)
+
+
+# ---- the process pool of the HTTP service --------------------------------------------------------
 
 
 def worker_pool(workers: int) -> ProcessPoolExecutor:
@@ -185,13 +268,16 @@ class RayEngine:
     """The same task as Ray tasks on a local single-node cluster started for the run.
 
     If the process is already connected to a Ray cluster, that cluster is used and left running.
+    With a timeout, only as many tasks as workers are in flight, so that a task's clock starts
+    about when it does; a task past its time is cancelled (Ray kills its worker).
     """
 
-    def __init__(self, workers: int, window_per_worker: int = 4) -> None:
+    def __init__(self, workers: int, timeout: float = 0.0, window_per_worker: int = 4) -> None:
         if importlib.util.find_spec("ray") is None:  # say so before any work starts
             raise EngineUnavailable(RAY_MISSING)
         self.workers = max(1, workers)
-        self.window = self.workers * window_per_worker
+        self.timeout = timeout
+        self.window = self.workers if timeout > 0 else self.workers * window_per_worker
 
     def run(self, jobs: Iterable[Job], task: Task) -> Generator[Outcome, None, None]:
         queue = deque(jobs)
@@ -203,15 +289,25 @@ class RayEngine:
             _start_local_cluster(ray, self.workers)
         remote = ray.remote(max_retries=0)(_call)
         task_ref = ray.put(task)  # shipped once, not with every job
-        inflight: dict[object, Job] = {}
+        inflight: dict[object, tuple[Job, float | None]] = {}
         try:
             while queue or inflight:
                 while queue and len(inflight) < self.window:
                     job = queue.popleft()
-                    inflight[remote.remote(task_ref, job)] = job
-                ready, _ = ray.wait(list(inflight), num_returns=1)
+                    deadline = time.monotonic() + self.timeout if self.timeout > 0 else None
+                    inflight[remote.remote(task_ref, job)] = (job, deadline)
+                deadlines = [d for _, d in inflight.values() if d is not None]
+                wait_for = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+                ready, _ = ray.wait(list(inflight), num_returns=1, timeout=wait_for)
                 for ref in ready:
-                    yield _ray_outcome(ray, ref, inflight.pop(ref))
+                    yield _ray_outcome(ray, ref, inflight.pop(ref)[0])
+                now = time.monotonic()
+                for ref, (job, deadline) in list(inflight.items()):
+                    if deadline is not None and now >= deadline:
+                        del inflight[ref]
+                        with contextlib.suppress(Exception):
+                            ray.cancel(ref, force=True)
+                        yield Outcome.timed_out(job, self.timeout)
         finally:
             for ref in inflight:
                 with contextlib.suppress(Exception):
@@ -249,10 +345,14 @@ def _start_local_cluster(ray, workers: int) -> None:  # type: ignore[no-untyped-
     # workers must import this package as the driver does, installed or from a checkout
     package_root = str(Path(__file__).resolve().parents[2])
     path = os.pathsep.join([package_root, *filter(None, [os.environ.get("PYTHONPATH")])])
-    ray.init(
-        num_cpus=workers,
-        include_dashboard=False,
-        log_to_driver=False,
-        logging_level=logging.ERROR,  # its start-up chatter is not for our users
-        runtime_env={"env_vars": {"PYTHONPATH": path}},
-    )
+    try:
+        ray.init(
+            num_cpus=workers,
+            include_dashboard=False,
+            log_to_driver=False,
+            logging_level=logging.ERROR,  # its start-up chatter is not for our users
+            runtime_env={"env_vars": {"PYTHONPATH": path}},
+        )
+    except Exception as exc:  # Ray's own errors, timeouts, OSErrors: all mean it cannot run here
+        raise EngineUnavailable(f"the ray engine could not start a local cluster: {type(exc).__name__}: {exc}; "
+                                "use the default --engine local") from None

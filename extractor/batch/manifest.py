@@ -6,6 +6,10 @@ a new extractor or model version makes every document due again. The journal is 
 the output folder (one transaction per document), written only *after* the document's result
 files have been put in place atomically, so after a kill the journal never names a result that is
 not there: at worst a finished document is redone.
+
+A journal that is not one of ours (another program's database, a file that is not SQLite) or is
+damaged (truncated, corrupt pages) raises ``JournalDamaged``; the batch sets it aside and rebuilds
+the journal from the result files, which are the real record (see ``runner``).
 """
 from __future__ import annotations
 
@@ -17,13 +21,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import __version__
+from .. import __version__, errors
 from ..settings import Settings
 
 MANIFEST_NAME = "manifest.sqlite"
 RESULTS_DIR = "documents"
+UNREADABLE = "unreadable-"
 _CHUNK = 1 << 20
 
+COLUMNS = ("sha256", "versions", "stem", "status", "error", "document", "finished")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS done (
     sha256   TEXT NOT NULL,
@@ -42,6 +48,10 @@ CREATE TABLE IF NOT EXISTS done (
 class Key:
     sha256: str  # of the content; for a file that cannot be read, "unreadable-<hash of its path>"
     versions: str  # canonical JSON of the versions mapping
+
+    @property
+    def readable(self) -> bool:
+        return not self.sha256.startswith(UNREADABLE)
 
     @property
     def stem(self) -> str:
@@ -76,15 +86,33 @@ def versions_text(versions: Mapping[str, str]) -> str:
 
 def content_sha256(path: Path) -> str:
     """SHA-256 of the file's bytes; a file we cannot read gets a key from its path instead, so that
-    it still yields a (failed) result and is retried once it becomes readable."""
+    it still yields a (failed, temporary) result and is tried again on the next run."""
     digest = hashlib.sha256()
     try:
         with open(path, "rb") as fh:
             while chunk := fh.read(_CHUNK):
                 digest.update(chunk)
     except OSError:
-        return "unreadable-" + hashlib.sha256(str(path).encode()).hexdigest()
+        return UNREADABLE + hashlib.sha256(str(path).encode()).hexdigest()
     return digest.hexdigest()
+
+
+class JournalDamaged(errors.ExtractorError):
+    """The journal file is damaged or foreign; ``str`` says how, ``set_aside`` moves it out of the way."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(reason)
+        self.path = path
+
+    def set_aside(self, clock: Callable[[], float] = time.time) -> Path:
+        """Rename the journal (and its WAL files) to ``<name>.damaged-<time>``; returns the new name."""
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(clock()))
+        aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        for suffix in ("", "-wal", "-shm"):
+            source = self.path.with_name(self.path.name + suffix)
+            if source.exists():
+                source.replace(aside.with_name(aside.name + suffix))
+        return aside
 
 
 class Manifest:
@@ -95,12 +123,35 @@ class Manifest:
         self.path = out_dir / MANIFEST_NAME
         self._clock = clock
         self._db = sqlite3.connect(self.path)
-        # WAL: a commit is one append, cheap enough for one transaction per document, and a kill
-        # mid-commit rolls back cleanly on the next open.
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(_SCHEMA)
-        self._db.commit()
+        try:
+            # WAL: a commit is one append, cheap enough for one transaction per document, and a kill
+            # mid-commit rolls back cleanly on the next open.
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._check()
+            self._db.execute(_SCHEMA)
+            self._db.commit()
+        except sqlite3.OperationalError:
+            self._db.close()
+            raise  # the folder's trouble (read-only, full, locked), not the journal's
+        except sqlite3.DatabaseError as exc:  # "file is not a database", "disk image is malformed"
+            self._db.close()
+            raise JournalDamaged(self.path, str(exc)) from None
+        except JournalDamaged:
+            self._db.close()
+            raise
+
+    def _check(self) -> None:
+        problems = [row[0] for row in self._db.execute("PRAGMA quick_check").fetchall() if row[0] != "ok"]
+        if problems:
+            raise JournalDamaged(self.path, "damaged: " + "; ".join(problems[:3]))
+        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            return  # new
+        columns = tuple(row[1] for row in self._db.execute("PRAGMA table_info(done)"))
+        if columns != COLUMNS:
+            raise JournalDamaged(self.path, "not a batch journal: it holds the tables "
+                                            + ", ".join(sorted(tables)))
 
     def done_keys(self) -> set[Key]:
         rows = self._db.execute("SELECT sha256, versions FROM done").fetchall()

@@ -9,9 +9,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .outputs import review_reasons as reasons_of
+
 STATUSES = ("ok", "needs_review", "not_a_report", "failed")
+# a finished run's exit code: 0 no document failed, 1 some did, 130 interrupted (the errors that end a
+# run, usage 2 and an unwritable output folder 3, are mapped in extractor.cli.EXIT_CODES)
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
-SHOWN_PROBLEMS = 20  # the printed summary lists this many; summary.json has them all
+SHOWN_PROBLEMS = 20  # the printed summary lists this many problems and documents to review; summary.json all
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,9 @@ class BatchSummary:
     interrupted: bool = False
     counts: dict[str, int] = field(default_factory=dict)  # by status, over every file of the batch
     problems: list[Problem] = field(default_factory=list)  # failed and not_a_report, with the reason
+    to_review: list[str] = field(default_factory=list)  # the documents that need review, in input order
+    temporary: int = 0  # failed for a temporary reason (crash, timeout, I/O): tried again on the next run
+    notes: list[str] = field(default_factory=list)  # what the batch did about its own trouble (a damaged journal)
     review_reasons: dict[str, int] = field(default_factory=dict)  # what sent documents to needs_review
     review_queue: dict[str, Any] = field(default_factory=dict)  # enqueued count, store errors
     cross: dict[str, Any] = field(default_factory=dict)  # bodies, pairs_checked, counts by rule
@@ -63,11 +70,12 @@ class BatchSummary:
         return json.dumps(self.to_json(), ensure_ascii=False, indent=1) + "\n"
 
     def render(self) -> str:
+        notes = [f"note: {n}" for n in self.notes]
         if self.interrupted:
-            return (f"interrupted: {self.extracted} documents extracted in this run "
-                    f"({self.skipped} were already done); finished results are kept in {self.out_dir}.\n"
-                    "Run the same command again to resume.")
-        return "\n".join(self._render_lines())
+            return "\n".join([*notes, f"interrupted: {self.extracted} documents extracted in this run "
+                               f"({self.skipped} were already done); finished results are kept in {self.out_dir}.",
+                               "Run the same command again to resume."])
+        return "\n".join([*notes, *self._render_lines()])
 
     def _render_lines(self) -> Iterable[str]:
         speed = f" — {self.rate:.1f} docs/s" if self.extracted else ""
@@ -76,14 +84,19 @@ class BatchSummary:
         for status in STATUSES:
             yield f"  {status:<13} {self.counts.get(status, 0):>6}" + self._status_note(status)
         yield from _problem_lines(self.problems)
+        if self.temporary:
+            yield (f"  {self.temporary} of these failed for a temporary reason (a crash, a timeout, a file or "
+                   "disk that could not be used): run the same command again to try them again")
         if self.unmatched:
             yield "  inputs that matched no file: " + ", ".join(self.unmatched)
         if self.review_queue:
             yield _queue_line(self.review_queue)
         if self.cross:
             yield _cross_line(self.cross)
+        if self.to_review:
+            yield from _review_lines(self.to_review)
         if self.outputs:
-            yield "outputs: " + ", ".join(self.outputs)
+            yield f"outputs in {self.out_dir}: " + ", ".join(self.outputs)
 
     def _status_note(self, status: str) -> str:
         if status == "needs_review" and self.review_reasons:
@@ -99,12 +112,16 @@ def review_reasons(flat_rows: Sequence[dict[str, Any]]) -> dict[str, int]:
     """Finding rules and flag reasons of the needs_review documents, counted once per document."""
     counts: Counter[str] = Counter()
     for row in flat_rows:
-        if row.get("status") != "needs_review":
-            continue
-        reasons = {f["rule"] for f in row.get("findings") or []}
-        reasons |= {r for rs in (row.get("flags") or {}).values() for r in rs}
-        counts.update(reasons)
+        counts.update(reasons_of(row))
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _review_lines(documents: Sequence[str]) -> Iterable[str]:
+    yield f"  to review ({len(documents)}; values.csv says which values and why):"
+    for document in documents[:SHOWN_PROBLEMS]:
+        yield f"    {document}"
+    if len(documents) > SHOWN_PROBLEMS:
+        yield f"    … and {len(documents) - SHOWN_PROBLEMS} more (see summary.json)"
 
 
 def _problem_lines(problems: Sequence[Problem]) -> Iterable[str]:

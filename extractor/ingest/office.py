@@ -29,8 +29,9 @@ from pathlib import Path
 
 from .. import errors, tools
 from ..document import Document, Source
-from ..settings import Settings
+from ..settings import Settings, limit_name
 from .docx import read_docx
+from .zipped import open_zip, size_text
 
 TIMEOUT = 120.0  # s: a first start with a fresh profile takes 3-10 s; a report converts in 1-2 s more
 TARGETS = {  # pdf: the exporter of whichever module opened it; doc/rtf/odt: for building test sets
@@ -104,6 +105,8 @@ def _last_line(output: str) -> str:
 
 def read_legacy_office(data: bytes, source: Source, settings: Settings, *, runner: Runner = run_command,
                        timeout: float = TIMEOUT, soffice: str | None = None) -> Document:
+    if data.startswith(b"PK\x03\x04"):
+        _check_odf(data, settings)  # LibreOffice would inflate a zip bomb whole: refused first
     fmt = legacy_format(data, source.name)
     suffix = "." + ("doc" if fmt == "wps" and _is_word_binary(data) else fmt)
     docx_bytes = convert(data, suffix, "docx", runner=runner, timeout=timeout, soffice=soffice)
@@ -146,13 +149,30 @@ def _refuse_encrypted_ole(data: bytes, streams: dict[str, tuple[int, int]]) -> N
 
 
 def _refuse_encrypted_odf(data: bytes) -> None:
+    """An OpenDocument whose manifest names encryption data. Only the manifest's declared size is
+    trusted here, since this runs before the archive limits are known (``_check_odf`` applies them)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            manifest = archive.read("META-INF/manifest.xml") if "META-INF/manifest.xml" in archive.namelist() else b""
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError):
+            info = archive.getinfo(_MANIFEST) if _MANIFEST in archive.namelist() else None
+            manifest = archive.read(info) if info is not None and info.file_size <= _MAX_MANIFEST else b""
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError, ValueError, RuntimeError):
         return  # let LibreOffice say what is wrong with it
     if b"encryption-data" in manifest:
         raise errors.EncryptedInput("the OpenDocument file is password-protected")
+
+
+_MANIFEST = "META-INF/manifest.xml"
+_MAX_MANIFEST = 1 << 20
+
+
+def _check_odf(data: bytes, settings: Settings) -> None:
+    """The archive limits, and the ``max_xml_bytes`` limit for every XML part LibreOffice parses."""
+    with open_zip(data, "OpenDocument", settings) as archive:
+        for info in archive.infolist():
+            if info.filename.endswith(".xml") and info.file_size > settings.max_xml_bytes:
+                raise errors.TooLarge(
+                    f"the OpenDocument file's {info.filename} inflates to {size_text(info.file_size)}, over the "
+                    f"{size_text(settings.max_xml_bytes)} limit on one XML part ({limit_name('max_xml_bytes')})")
 
 
 # ---- the OLE (compound file) directory, just enough to name the streams -------------------------

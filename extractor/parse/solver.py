@@ -84,13 +84,13 @@ def _searched(rows: Mapping[str, Sequence[Reading]], names: list[str], equations
     terms: dict[str, cp_model.IntVar | int] = {}
     choices: dict[str, list[cp_model.IntVar]] = {}
     open_vars: dict[str, cp_model.IntVar] = {}
-    blanks: list[str] = []  # cells printed blank (in the one reading of their row)
+    blanks: list[str] = []  # cells left open (blank or not printed) in the one reading of their row
     for name in names:
         readings = rows[name]
         if len(readings) == 1:
             for key, cell in readings[0].cells.items():
                 terms[key] = cell.value if cell.value is not None else _open(model, open_vars, key)
-                if cell.kind == "blank":
+                if cell.value is None:
                     blanks.append(key)
             continue
         picks = [model.NewBoolVar(f"{name}#{i}") for i in range(len(readings))]
@@ -167,8 +167,8 @@ def _searched(rows: Mapping[str, Sequence[Reading]], names: list[str], equations
     alternatives = {k: v for k, v in alternatives.items() if not k.startswith((_PRINTED, _SUSPECT))}
     incomplete = [k for k in incomplete if not k.startswith((_PRINTED, _SUSPECT))]
     if not tracked_suspects and any(s0.get(k) or alternatives.get(k, [0]) != [0] for k in blanks):
-        # A blank cell admits a value only if it is not 0; read as the 0 a blank usually means,
-        # the print would be wrong in one cell instead: that cell is in doubt as well.
+        # An open cell (blank, or not printed) admits a value only if it is not 0; read as the 0 such
+        # a cell usually means, the print would be wrong in one cell instead: that cell is in doubt.
         doubted |= _misprint_if_blanks_are_zero(suspect_model, suspects, terms, blanks)
     if not proven:
         incomplete = sorted(set(incomplete) | set(variables))

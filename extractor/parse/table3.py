@@ -13,7 +13,7 @@ from .binding import TABLE3, Bindings
 from .readings import CellRead, Reading, Slot, cell_of, missing, placements
 from .records import Record
 from .solver import Solution, solve
-from .splits import split_runs
+from .splits import splits
 from .tokens import Piece, squash
 
 MIN_SLOTS = 4  # fewer values than this after a label is a stray number, not a table-三 row
@@ -56,7 +56,10 @@ def header_columns(records: list[Record]) -> list[str]:
     dropped in the wild; the others are assumed. A preference only: readings decide."""
     head = ""
     for rec in records:
-        if rec.labeled and match_row(rec.label, _all_specs()) and (_capacity(rec) >= MIN_SLOTS or not rec.numbers):
+        spec = match_row(rec.label, _all_specs()) if rec.labeled else None
+        # the first row: 一、本年新收 (its values may follow on the next line), or any row with values
+        # (a header cell 总计 alone names no row)
+        if spec is not None and (spec.key == "new_received" or _capacity(rec) >= MIN_SLOTS):
             head += rec.key_text.split("本年新收")[0]  # the first row (its values may follow on the next line)
             break
         # the header is the text right before the first row: restart after anything with numbers
@@ -117,7 +120,7 @@ def read_table3(records: list[Record], year: int | None, doc: Document) -> Table
     # than the row has. Readings with such vanished cells are many; they are admitted for the whole
     # table as soon as one glued row cannot be read without them (then this print drops cells).
     separated = _separated(slots.values())
-    vanish = any(_glued(s, separated) and not row_readings(k, s, absent, separated=separated)[0]
+    vanish = any(_glued(s, separated, absent) and not row_readings(k, s, absent, separated=separated)[0]
                  for k, s in slots.items())
     readings: dict[str, list[Reading]] = {}
     missing_rows: list[str] = []
@@ -290,12 +293,12 @@ def row_readings(row: str, slots: list[Slot], absent: Iterable[str] = (),
     pieces = [s.piece for s in slots if s.piece.kind == "num"]
     if not pieces and all(s.pin is None and not s.piece.text for s in slots):
         return [], True
-    if _glued(slots, separated):
-        return _glued_readings(row, slots, set(absent), vanish)
+    absent = set(absent)
+    if _glued(slots, separated, absent):
+        return _glued_readings(row, slots, absent, vanish)
     required = [s for s in slots if not s.optional]
     if len(required) > len(COLUMNS):
         return [_extra(row, required)], True
-    absent = set(absent)
     # A row printing no more values than the header has columns stands in the header's columns: a
     # cell under a column the header does not show is read only when the row prints more values.
     within = [c for c in COLUMNS if c not in absent]
@@ -320,18 +323,20 @@ def _separated(rows: Iterable[list[Slot]]) -> bool:
     return sum(apart) > len(apart) / 2
 
 
-def _glued(slots: list[Slot], separated: bool) -> bool:
+def _glued(slots: list[Slot], separated: bool, absent: Iterable[str] = ()) -> bool:
     """A free-text row whose digit runs may hold several cells each: in a table that runs cells
-    together, any row with fewer runs than columns; in one that keeps separators, only a row with a
-    run that cannot be one number ("05")."""
+    together, any row printing fewer cells than columns; in one that keeps separators, only a row
+    with a run that cannot be one number ("05"). Marks for blank cells are cells of their own."""
     nums = [s.piece for s in slots if s.piece.kind == "num"]
     if not any(p.glued for p in nums) or any(s.pin is not None for s in slots):
         return False
     if any(len(p.text) > 1 and p.text.startswith("0") for p in nums):
         return True
-    if separated or any(s.piece.kind == "blank" and s.piece.text for s in slots):
-        return False  # separators (or printed marks for blank cells) survive: a run is one cell
-    return len(nums) < len(COLUMNS)
+    if separated:
+        return False  # separators survive: a run is one cell
+    printed = sum(1 for s in slots if not s.optional)
+    # fewer cells than columns, or (under a header that lacks a column) not as many as it has
+    return printed < len(COLUMNS) or bool(absent) and printed != len(COLUMNS) - len(absent)
 
 
 def _reading(row: str, slots: list[Slot], assignment: list[int | None], absent: set[str]) -> Reading:
@@ -380,51 +385,94 @@ def _extra(row: str, slots: list[Slot]) -> Reading:
 
 
 def _glued_readings(row: str, slots: list[Slot], absent: set[str], vanish: bool) -> tuple[list[Reading], bool]:
-    """Cuts of the row's digit runs into cells. Every cell printed: cuts into seven parts whose row
-    sum holds. With ``vanish``: also cuts into fewer parts placed in any columns, the others blank
-    cells the glued text does not show (their values are the identities' to fix)."""
-    pieces = [s.piece for s in slots if s.piece.kind == "num"]
-    runs = [p.text for p in pieces]
-    if any(not r.isdigit() for r in runs) or any(s.piece.kind == "blank" for s in slots if not s.optional):
+    """Cuts of the row's digit runs into cells (a printed mark is one blank cell). Every cell printed:
+    cuts into seven parts whose row sum can hold. With ``vanish``: also cuts into fewer parts placed
+    in any columns, the others blank cells the glued text does not show (the identities fix them)."""
+    items: list[str | None] = []
+    for slot in slots:
+        if slot.optional:
+            continue
+        if slot.piece.kind == "num":
+            if not slot.piece.text.isdigit():
+                return [], True
+            items.append(slot.piece.text)
+        else:
+            items.append(None)
+    nums = [s.piece for s in slots if s.piece.kind == "num"]
+    if not nums:
         return [], True
-    where = pieces[0].where
-
-    def row_sum_holds(parts: list[str]) -> bool:
-        nums = [int(p) for p in parts]
-        return sum(nums[:-1]) == nums[-1]
-
-    found = split_runs(runs, len(COLUMNS), row_sum_holds, limit=SPLIT_LIMIT)
-    complete = len(found) < SPLIT_LIMIT  # not every cut was tried: none of them can be trusted
-    readings = [_cut_reading(row, parts, tuple(range(len(COLUMNS))), where, absent, len(parts) - len(runs))
-                for parts in found]
+    where = nums[0].where
+    runs = sum(1 for it in items if it is not None)
+    exact = [parts for parts in _cuts(items, len(COLUMNS), SPLIT_LIMIT) if _fits(parts, tuple(range(len(COLUMNS))))]
+    complete = len(exact) < SPLIT_LIMIT  # not every cut was tried: none of them can be trusted
+    full = tuple(range(len(COLUMNS)))
+    readings = [_cut_reading(row, parts, full, where, absent, _extra_parts(parts, runs)) for parts in exact]
     if not vanish:
         return readings, complete
     budget = VANISH_LIMIT
-    for n in range(len(COLUMNS) - 1, len(runs) - 1, -1):
-        for parts in split_runs(runs, n, lambda _parts: True, limit=budget + 1):
+    for n in range(len(COLUMNS) - 1, len(items) - 1, -1):
+        for parts in _cuts(items, n, budget + 1):
             for cols in itertools.combinations(range(len(COLUMNS)), n):
                 if not _fits(parts, cols):
                     continue
-                readings.append(_cut_reading(row, parts, cols, where, absent, len(parts) - len(runs)))
+                readings.append(_cut_reading(row, parts, cols, where, absent, _extra_parts(parts, runs)))
                 budget -= 1
                 if budget <= 0:
                     return readings, False
     return readings, complete
 
 
-def _fits(parts: list[str], cols: tuple[int, ...]) -> bool:
-    """With 总计 printed, the printed applicant cells cannot exceed it (the missing ones are ≥ 0)."""
-    if cols[-1] != len(COLUMNS) - 1:
+def _cuts(items: list[str | None], n: int, limit: int) -> list[list[str | None]]:
+    """Every way to cut the runs of ``items`` into valid numbers, ``n`` parts in all; a None (a printed
+    blank mark) is one part of its own."""
+    out: list[list[str | None]] = []
+
+    def walk(i: int, acc: list[str | None]) -> None:
+        if len(out) >= limit:
+            return
+        if i == len(items):
+            if len(acc) == n:
+                out.append(list(acc))
+            return
+        rest = len(items) - i - 1
+        item = items[i]
+        if item is None:
+            if len(acc) + 1 + rest <= n:
+                walk(i + 1, acc + [None])
+            return
+        for k in range(1, min(len(item), n - len(acc) - rest) + 1):
+            for parts in splits(item, k):
+                walk(i + 1, acc + list(parts))
+
+    walk(0, [])
+    return out
+
+
+def _extra_parts(parts: list[str | None], runs: int) -> int:
+    return sum(1 for p in parts if p is not None) - runs
+
+
+def _fits(parts: list[str | None], cols: tuple[int, ...]) -> bool:
+    """The row sum can hold: with 总计 printed, the printed applicant cells cannot exceed it (blank and
+    missing ones are ≥ 0), and equal it when all of them are printed."""
+    if cols[-1] != len(COLUMNS) - 1 or parts[-1] is None:
         return True
-    return sum(int(p) for p in parts[:-1]) <= int(parts[-1])
+    known = [int(p) for p in parts[:-1] if p is not None]
+    total = int(parts[-1])
+    if len(cols) == len(COLUMNS) and None not in parts:
+        return sum(known) == total
+    return sum(known) <= total
 
 
-def _cut_reading(row: str, parts: list[str], cols: tuple[int, ...], where, absent: set[str], cuts: int) -> Reading:
+def _cut_reading(row: str, parts: list[str | None], cols: tuple[int, ...], where, absent: set[str], cuts: int) -> Reading:
     cells = {request_key(row, c): missing(where) for c in COLUMNS}
     for part, ci in zip(parts, cols):
         col = COLUMNS[ci]
+        if part is None:
+            cells[request_key(row, col)] = CellRead(None, "", where, "blank")
+            continue
         cells[request_key(row, col)] = CellRead(int(part), part, where, "printed", glued=True,
                                                 flags=["column_not_in_header"] if col in absent else [])
     gaps = [COLUMNS[i] for i in range(len(COLUMNS)) if i not in cols]
     penalty = cuts + sum(0 if c in absent else 5 for c in gaps)
-    return Reading(cells, penalty, "glued " + " ".join(parts))
+    return Reading(cells, penalty, "glued " + " ".join(p if p is not None else "-" for p in parts))

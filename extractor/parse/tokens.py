@@ -25,11 +25,16 @@ class Token:
     grid: bool = False  # a cell of a grid block: its row is a row of the table, whatever it holds
 
 
+_PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]+\s*\d{1,4}\s*[-—–－]+|第\s*\d{1,4}\s*页(?:\s*[，,/]?\s*共\s*\d{1,4}\s*页)?"
+                          r"|\d{1,4}\s*/\s*\d{1,4})\s*$")
+
+
 def document_tokens(doc: Document) -> list[Token]:
     tokens: list[Token] = []
     for t_index, block in enumerate(doc.blocks):
         if isinstance(block, TextBlock):
-            tokens.append(Token(block.text, block.where, True, False))
+            if not _PAGE_NUMBER.match(block.text):  # page furniture: "- 9 -", "第 9 页", "9/12"
+                tokens.append(Token(block.text, block.where, True, False))
             continue
         assert isinstance(block, TableBlock)
         for row in block.rows:

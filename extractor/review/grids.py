@@ -21,9 +21,9 @@ from ..template import (
     request_key,
     table3_rows,
 )
+from .groups import EQUATION_RULES
 from .records import ItemRecord
 
-EQUATION_RULES = frozenset({"row_sum", "outcome_total", "balance", "appeal_sum"})  # see identities.py
 GROUP_LABELS = {"withheld": "（三）不予公开", "unavailable": "（四）无法提供", "not_processed": "（五）不予处理",
                 "other": "（六）其他处理"}
 ACTIVE_ROW_LABELS = {
@@ -53,7 +53,7 @@ OTHER_LABELS = {
 class GridCell:
     key: str
     text: str  # the value as shown ('' when absent)
-    classes: str  # review state: flagged, inferred, corrected, source-error, settled, absent
+    classes: str  # review state (``cell_classes``), or absent
     caption: str = ""  # the column label, where rows have columns of their own (table 二)
 
 
@@ -76,7 +76,7 @@ class Grid:
 
 
 def grids(report: Report, items: list[ItemRecord]) -> list[Grid]:
-    states = _cell_states(items)
+    states = cell_classes(report, items)
     out = []
     if report.template.table2:
         out.append(_table2(report, states))
@@ -182,29 +182,36 @@ def _cell(report: Report, key: str, states: dict[str, str], caption: str = "") -
     value = report.values.get(key)
     if value is None:
         return GridCell(key, "", "absent", caption)
-    classes = [states.get(key, "")]
-    if value.method == "inferred":
-        classes.append("inferred")
-    if value.method == "corrected":
-        classes.append("corrected")
-    if "source_error" in value.flags:
-        classes.append("source-error")
     text = "" if value.value is None else str(value.value)
-    return GridCell(key, text, " ".join(c for c in classes if c), caption)
+    return GridCell(key, text, states.get(key, ""), caption)
 
 
-def _cell_states(items: list[ItemRecord]) -> dict[str, str]:
-    """flagged/skipped/settled per cell. Failing equations are marked live by the page script; other
-    multi-cell findings (prose vs table) flag each of their cells here."""
+def cell_classes(report: Report, items: list[ItemRecord]) -> dict[str, str]:
+    """Each cell's look, as CSS classes: how its value was obtained (inferred) and where its review
+    stands, told apart: flagged (open), skipped, accepted, corrected, source-error. Failing equations
+    are marked live by the page script; other multi-cell findings (prose vs table) mark each cell."""
     states: dict[str, str] = {}
-    for item in items:
+    for item in sorted(items, key=lambda i: _STATE_RANK[i.status]):
         if item.kind == "identity" and (item.rule in EQUATION_RULES or item.status == "settled"):
             continue
+        state = {"open": "flagged", "skipped": "skipped"}.get(item.status) or _RESOLVED.get(item.resolution or "", "")
         for key in item.keys:
-            state = {"open": "flagged", "skipped": "skipped"}.get(item.status, "settled")
-            if states.get(key) != "flagged":
-                states[key] = state
-    return states
+            states.setdefault(key, state)
+    out = {}
+    for key, value in report.values.items():
+        classes = [states.get(key, "")]
+        if value.method == "inferred":
+            classes.append("inferred")
+        if value.method == "corrected" and "corrected" not in classes:
+            classes.append("corrected")
+        if "source_error" in value.flags and "source-error" not in classes:
+            classes.append("source-error")
+        out[key] = " ".join(c for c in classes if c)
+    return out
+
+
+_STATE_RANK = {"open": 0, "skipped": 1, "settled": 2}  # a cell shows its most pressing item's state
+_RESOLVED = {"accepted": "accepted", "corrected": "corrected", "source_error": "source-error"}
 
 
 # ---- labels and provenance ----------------------------------------------------------------------
@@ -245,4 +252,5 @@ def _where(report: Report, key: str, value: Value) -> dict[str, Any] | None:
 
 def _where_dict(where: Where) -> dict[str, Any]:
     return {"page": where.page, "line": where.line, "line_end": where.line_end or where.line,
-            "bbox": list(where.bbox) if where.bbox else None, "route": where.route}
+            "bbox": list(where.bbox) if where.bbox else None, "route": where.route,
+            "table": where.table, "row": where.row, "col": where.col}

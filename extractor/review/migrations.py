@@ -3,11 +3,42 @@
 Step N is applied once, in its own transaction, and recorded in ``schema_version``; a store opened
 by newer code is brought forward, one opened by older code is refused. Each step is a tuple of
 single statements (not a script) so that it runs inside one transaction: ``executescript`` would
-commit on its own. Never edit a step that has shipped; append a new one.
+commit on its own. A statement may also be a function of the connection, for what SQL alone cannot
+do (hashing the rows already in the audit log). Never edit a step that has shipped; append a new one.
 """
 from __future__ import annotations
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
+import sqlite3
+from collections.abc import Callable
+
+from .chain import backfill
+
+Statement = str | Callable[[sqlite3.Connection], None]
+
+
+def _append_only(table: str, unique: str) -> tuple[str, ...]:
+    """Triggers that make ``table`` append-only. UPDATE and DELETE triggers alone are not enough:
+    ``INSERT OR REPLACE`` deletes the row it replaces without firing DELETE triggers (unless the
+    connection turned recursive_triggers on), so an insert that would replace a row is refused
+    too; ``unique`` is the SQL condition for "NEW collides with an existing row"."""
+    message = f"the {table} log is append-only"
+    return (
+        f"""CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+            BEGIN SELECT RAISE(ABORT, '{message}'); END""",
+        f"""CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+            BEGIN SELECT RAISE(ABORT, '{message}'); END""",
+        f"""CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table}
+            WHEN EXISTS (SELECT 1 FROM {table} WHERE {unique})
+            BEGIN SELECT RAISE(ABORT, '{message}: a row may not be replaced'); END""",
+        # every row carries its link in the hash chain (extractor.review.chain): an insert that
+        # bypasses the store and leaves it out is refused rather than silently breaking the chain
+        f"""CREATE TRIGGER {table}_chained BEFORE INSERT ON {table}
+            WHEN NEW.hash IS NULL OR NEW.prev_hash IS NULL
+            BEGIN SELECT RAISE(ABORT, '{message}: a row needs its hash-chain link'); END""",
+    )
+
+
+MIGRATIONS: tuple[tuple[Statement, ...], ...] = (
     # 1: documents, versions, items, the correction log, reviewers and tokens, store settings
     (
         """CREATE TABLE documents (
@@ -79,5 +110,48 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             created_at TEXT NOT NULL
         )""",
         "CREATE TABLE store_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ),
+    # 2: decisions, the hash chain, append-only versions, document leases, server-side sessions,
+    #    sign-in throttling
+    (
+        # one reviewer action (accepting a group of 40 cells, say) writes one log row per cell; the rows
+        # of one action share a decision number, which is what "decisions per document" counts
+        "ALTER TABLE corrections ADD COLUMN decision INTEGER",
+        "ALTER TABLE corrections ADD COLUMN prev_hash TEXT",
+        "ALTER TABLE corrections ADD COLUMN hash TEXT",
+        "ALTER TABLE versions ADD COLUMN prev_hash TEXT",
+        "ALTER TABLE versions ADD COLUMN hash TEXT",
+        "DROP TRIGGER corrections_no_update",  # step 1's; recreated below, after the rows are linked
+        "DROP TRIGGER corrections_no_delete",
+        backfill,
+        *_append_only("corrections", "id = NEW.id"),
+        *_append_only("versions", "id = NEW.id OR (document_id = NEW.document_id AND number = NEW.number)"),
+        # a lease is on a whole document (every cell, itemed or not), taken by a reviewer's first action
+        """CREATE TABLE leases (
+            document_id INTEGER PRIMARY KEY REFERENCES documents(id),
+            holder TEXT NOT NULL,
+            taken_at REAL NOT NULL,
+            expires REAL NOT NULL
+        )""",
+        "CREATE INDEX leases_by_holder ON leases (holder)",
+        "ALTER TABLE items DROP COLUMN lease_holder",
+        "ALTER TABLE items DROP COLUMN lease_expires",
+        # the cookie holds a random session id; only its hash is stored, and deleting the row (sign-out,
+        # password change, user removed) ends the session whatever copies of the cookie exist
+        """CREATE TABLE sessions (
+            id_hash TEXT PRIMARY KEY,
+            username TEXT NOT NULL REFERENCES reviewers(username) ON DELETE CASCADE,
+            created REAL NOT NULL,
+            expires REAL NOT NULL
+        )""",
+        "CREATE INDEX sessions_by_user ON sessions (username)",
+        """CREATE TABLE sign_in_failures (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL,
+            address TEXT NOT NULL,
+            at REAL NOT NULL
+        )""",
+        "CREATE INDEX failures_by_user ON sign_in_failures (username, at)",
+        "CREATE INDEX failures_by_address ON sign_in_failures (address, at)",
     ),
 )

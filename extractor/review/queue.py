@@ -1,9 +1,11 @@
 """The review operations: enqueue a result, correct a cell, accept, mark a source error, skip.
 
-Each operation reads the current version, derives the new report (a corrected value keeps its
-printed text and provenance; the old value stays in the old version), re-runs ``check()`` and hands
-the store one ``Commit`` that it applies atomically, or refuses when the reviewer's version is stale
-or another reviewer holds the lease. The store is always a parameter.
+A correction reads the current version, derives the new report (a corrected value keeps its printed
+text and provenance; the old value stays in the old version), re-runs ``check()`` and hands the
+store one ``Commit`` that it applies atomically. Accepting and skipping settle review items without
+a new version, a whole group (``groups``) at a time or one cell alone. Every operation is one
+decision in the audit log, and is refused when the reviewer's version is stale or another reviewer
+holds the document's lease (the store checks both). The store is always a parameter.
 """
 from __future__ import annotations
 
@@ -18,11 +20,11 @@ from ..flags import CHECKER, PROVENANCE
 from ..ingest import TEXT_FORMATS
 from ..report import Report, Result, Scalar, Value
 from ..template import ADMIN_FEE_KEY, all_keys
+from .groups import Group, groups_of
 from .items import items_of
 from .records import AuditEntry, Commit, ItemRecord, NewDocument, Resolution
 from .store import ReviewStore
 
-LEASE_SECONDS = 15 * 60
 # why the extraction was wrong (a source error is its own operation: the printed value stays)
 CORRECTION_REASONS = ("misread", "misplaced", "inference", "other")
 # flags that describe where a value came from: still true after a reviewer corrects the number
@@ -31,6 +33,7 @@ PROVENANCE_FLAGS = PROVENANCE
 CHECK_FLAGS = CHECKER
 TEXT_KEYS = frozenset({"meta.org_name", ADMIN_FEE_KEY, "active2019.procurement.amount"})
 SIGNED_SUFFIX = ".change"
+MAX_COUNT = 10**12  # far above any real count, far below what would overflow anything downstream
 
 Edit = Callable[[Report], list[AuditEntry]]
 
@@ -91,25 +94,76 @@ def mark_source_error(store: ReviewStore, document_id: int, key: str, reviewer: 
     return _commit(store, document_id, reviewer, expected_version, edit, settle)
 
 
-def accept(store: ReviewStore, item_id: int, reviewer: str, note: str | None = None) -> None:
-    """Settle an item as right as printed: a cell's value, or an identity that fails in the source."""
+def accept(store: ReviewStore, item_id: int, reviewer: str, note: str | None = None) -> int:
+    """Settle one item as right as printed: a cell's value, or an identity that fails in the source."""
     item = store.item(item_id)
-    key = item.keys[0] if item.kind == "cell" else None
-    current = store.current(item.document_id).result()
-    value = current.report.get(key) if key and current.report else None
-    store.decide(item_id, reviewer, "settled", "accepted", AuditEntry(key, value, value, "accepted", False, note,
-                                                                      item_id))
+    return _decide(store, item.document_id, [item], reviewer, "accepted", note)
 
 
-def skip(store: ReviewStore, item_id: int, reviewer: str) -> None:
+def skip(store: ReviewStore, item_id: int, reviewer: str) -> int:
     """Put an item aside: it leaves the open queue but stays visible under 'skipped'."""
-    store.decide(item_id, reviewer, "skipped", None, None)
+    item = store.item(item_id)
+    return _decide(store, item.document_id, [item], reviewer, "skipped")
 
 
-def lease_document(store: ReviewStore, document_id: int, reviewer: str,
-                   seconds: float = LEASE_SECONDS) -> list[ItemRecord]:
-    """Lease a document's open items to the reviewer who opened it; returns items others hold."""
-    return store.lease_document(document_id, reviewer, seconds)
+def accept_group(store: ReviewStore, document_id: int, group_id: str, reviewer: str, expected_version: int,
+                 note: str | None = None) -> int:
+    """Accept every undecided item of a group as printed: one decision, however many cells."""
+    members = _undecided(store, document_id, group(store, document_id, group_id).items)
+    return _decide(store, document_id, members, reviewer, "accepted", note, expected_version)
+
+
+def skip_group(store: ReviewStore, document_id: int, group_id: str, reviewer: str, expected_version: int) -> int:
+    members = [i for i in _undecided(store, document_id, group(store, document_id, group_id).items)
+               if i.status == "open"]
+    if not members:
+        raise StoreError(f"nothing open in {group_id} to skip")
+    return _decide(store, document_id, members, reviewer, "skipped", None, expected_version)
+
+
+def accept_cell(store: ReviewStore, document_id: int, key: str, reviewer: str, expected_version: int,
+                note: str | None = None) -> int:
+    """Accept one cell of a group by itself (its own item only)."""
+    members = [i for i in store.items(document_id) if i.kind == "cell" and i.keys == (key,) and i.status != "settled"]
+    if not members:
+        raise StoreError(f"{key} has no undecided item of its own")
+    return _decide(store, document_id, members, reviewer, "accepted", note, expected_version)
+
+
+def group(store: ReviewStore, document_id: int, group_id: str) -> Group:
+    """A group of the document's current version, by id."""
+    found = next((g for g in groups_of(store.current(document_id).result(), store.items(document_id))
+                  if g.id == group_id), None)
+    if found is None:
+        raise StoreError(f"document {document_id} has no decision {group_id!r} (any more): reload the page")
+    return found
+
+
+def take_lease(store: ReviewStore, document_id: int, reviewer: str) -> None:
+    """The reviewer starts working on a document (their first action, e.g. starting an edit)."""
+    store.lease(document_id, reviewer)
+
+
+def _undecided(store: ReviewStore, document_id: int, item_ids: tuple[int, ...]) -> list[ItemRecord]:
+    members = [i for i in store.items(document_id) if i.id in item_ids and i.status != "settled"]
+    if not members:
+        raise StoreError("this decision was already made")
+    return members
+
+
+def _decide(store: ReviewStore, document_id: int, members: list[ItemRecord], reviewer: str, outcome: str,
+            note: str | None = None, expected_version: int | None = None) -> int:
+    """Settle (``accepted``) or skip (``skipped``) items as one decision; every item gets an audit
+    row holding its value, so the log says what exactly was accepted."""
+    report = store.current(document_id).result().report
+    entries = []
+    for item in members:
+        key = item.keys[0] if item.kind == "cell" else None
+        value = report.get(key) if key and report else None
+        entries.append(AuditEntry(key, value, value, outcome, False, note, item.id))
+    status, resolution = ("skipped", None) if outcome == "skipped" else ("settled", "accepted")
+    return store.decide(document_id, [i.id for i in members], reviewer, status, resolution,  # type: ignore[arg-type]
+                        entries, expected_version)
 
 
 def parse_value(key: str, value: Scalar | str) -> Scalar:
@@ -127,6 +181,8 @@ def parse_value(key: str, value: Scalar | str) -> Scalar:
         raise StoreError(f"{key} takes a whole number, not {str(value)!r}") from None
     if number < 0 and not key.endswith(SIGNED_SUFFIX):
         raise StoreError(f"{key} is a count and cannot be negative")
+    if abs(number) > MAX_COUNT:
+        raise StoreError(f"{key} = {number} is beyond any count a report prints")
     return number
 
 
@@ -153,6 +209,7 @@ def _commit(store: ReviewStore, document_id: int, reviewer: str, expected_versio
             settle: Callable[[list[ItemRecord]], dict[int, Resolution]]) -> int:
     # The new result is built from the current version; the store refuses the commit unless that is
     # still the version the reviewer saw, so a concurrent change is never silently overwritten.
+    store.check_lease(document_id, reviewer)
     current = store.current(document_id)
     if current.number != expected_version:
         raise StoreError(f"document {document_id} changed while you were editing: you saw version "

@@ -85,13 +85,20 @@ class ItemRecord:
     detail: str
     status: ItemStatus
     resolution: Resolution | None
-    lease_holder: str | None
-    lease_expires: float | None
     decided_by: str | None
     decided_at: str | None
 
-    def leased_by_other(self, reviewer: str, now: float) -> bool:
-        return bool(self.lease_holder and self.lease_holder != reviewer and (self.lease_expires or 0) > now)
+
+@dataclass(frozen=True)
+class Lease:
+    """A reviewer's hold on a whole document: taken by their first action on it, renewed by each
+    action, released when nothing is left open, when they leave the document or sign out, or when
+    it expires."""
+
+    document_id: int
+    holder: str
+    taken_at: float
+    expires: float  # epoch seconds
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,7 @@ class CorrectionRecord:
     source_error: bool
     note: str | None
     item_id: int | None
+    decision: int | None  # rows written by one reviewer action share it (None: written before decisions)
 
 
 @dataclass(frozen=True)
@@ -136,6 +144,10 @@ class Commit:
     settle: dict[int, Resolution] = field(default_factory=dict)  # item id → why it is settled
 
 
+QueueSort = Literal["added", "document", "org", "year", "format", "version", "matching", "open", "skipped",
+                   "settled", "holder"]
+
+
 @dataclass(frozen=True)
 class QueueFilter:
     status: ItemStatus | Literal["any"] = "open"
@@ -143,6 +155,8 @@ class QueueFilter:
     year: int | None = None
     rule: str | None = None
     format: str | None = None
+    sort: QueueSort = "added"
+    descending: bool = False
 
 
 @dataclass(frozen=True)
@@ -154,3 +168,4 @@ class QueueRow:
     skipped: int
     settled: int
     rules: tuple[str, ...]  # rules of the matching items
+    lease: Lease | None = None  # who is working on the document right now

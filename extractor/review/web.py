@@ -4,7 +4,9 @@ Safety rules this module keeps: Jinja autoescapes every template and document te
 enters a template as a variable (never as template source, never through ``|safe``); the page
 script writes document text with ``textContent``; a Content-Security-Policy allows only our own
 script and styles, so injected markup could not run even if it slipped through. Every write needs
-a signed-in reviewer (session cookie or API token) and, for cookie sessions, the CSRF token.
+a signed-in reviewer (session or API token) and, for sessions, the CSRF token. Sessions live in the
+store (``signin``), so signing out, a new password or removing the reviewer ends them. Ids in paths
+and bodies are checked at the boundary: anything but a positive 63-bit integer is "not found".
 
 The app may be mounted under a prefix (the HTTP service serves it at /review): every URL it produces,
 in pages, in the script and in redirects, starts with the request's ``root_path`` (``_base``), so
@@ -12,13 +14,11 @@ nothing escapes the mount. Served on its own the prefix is empty and the URLs ar
 """
 from __future__ import annotations
 
-import hmac
 import json
-import secrets
+import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
+from typing import Any, get_args
 
 import jinja2
 from starlette.applications import Starlette
@@ -33,43 +33,69 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import CorruptInput, StoreError
+from ..settings import Settings
 from . import queue as review
-from .auth import token_hash, verify_password
-from .grids import EQUATION_RULES, detail_data, equation_data, grids, labels, value_data, where_data
+from .auth import Throttle
+from .grids import grids, where_data
+from .groups import group_of_key, groups_of
 from .pages import page_sizes, render_page
-from .records import ItemRecord, QueueFilter
+from .records import QueueFilter, QueueSort
+from .signin import SESSION_SECONDS, SignIn, base_of, bearer, csrf_ok, csrf_token, to_login
+from .source_view import BLOCK_FORMATS, source_view
+from .stats import review_stats
 from .store import ReviewStore
+from .view import document_state, static_data
 
 HERE = Path(__file__).parent
-SESSION_SECONDS = 12 * 3600
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 STATUSES = ("open", "skipped", "settled", "any")
+SORTS = get_args(QueueSort)
+MAX_ID = 2**63 - 1  # SQLite's integer range: a larger id cannot exist, and would overflow the driver
+_ID = re.compile(r"[1-9][0-9]{0,18}")
 
 
-def create_app(store: ReviewStore, secret: str | None = None) -> Starlette:
-    """The ASGI app over ``store``; the session secret defaults to the one kept in the store."""
-    ui = ReviewUI(store)
+def create_app(store: ReviewStore, secret: str | None = None, *, settings: Settings | None = None,
+               secure_cookies: bool = False, throttle: Throttle | None = None) -> Starlette:
+    """The ASGI app over ``store``; the session secret defaults to the one kept in the store.
+    ``secure_cookies``: mark the session cookie Secure (serve over TLS, or behind a TLS proxy)."""
+    ui = ReviewUI(store, settings or Settings())
+    signin = SignIn(store, ui.page, throttle or Throttle())
+    api = ReviewAPI(store)
     routes = [
-        Route("/login", ui.login_form, methods=["GET"]),
-        Route("/login", ui.login, methods=["POST"]),
-        Route("/logout", ui.logout, methods=["POST"]),
+        Route("/login", signin.form, methods=["GET"]),
+        Route("/login", signin.login, methods=["POST"]),
+        Route("/logout", signin.logout, methods=["POST"]),
         Route("/", ui.queue, methods=["GET"]),
-        Route("/doc/{document_id:int}", ui.document, methods=["GET"]),
-        Route("/doc/{document_id:int}/page/{page:int}.png", ui.page_image, methods=["GET"]),
-        Route("/api/doc/{document_id:int}/correct", ui.correct, methods=["POST"]),
-        Route("/api/doc/{document_id:int}/source-error", ui.source_error, methods=["POST"]),
-        Route("/api/doc/{document_id:int}/skip", ui.skip_cell, methods=["POST"]),
-        Route("/api/items/{item_id:int}/accept", ui.accept, methods=["POST"]),
-        Route("/api/items/{item_id:int}/skip", ui.skip_item, methods=["POST"]),
+        Route("/next", ui.next_document, methods=["GET"]),
+        Route("/doc/{document_id}", ui.document, methods=["GET"]),
+        Route("/doc/{document_id}/page/{page}.png", ui.page_image, methods=["GET"]),
+        Route("/api/doc/{document_id}/state", api.state, methods=["GET"]),
+        Route("/api/doc/{document_id}/correct", api.correct, methods=["POST"]),
+        Route("/api/doc/{document_id}/source-error", api.source_error, methods=["POST"]),
+        Route("/api/doc/{document_id}/accept", api.accept, methods=["POST"]),
+        Route("/api/doc/{document_id}/skip", api.skip, methods=["POST"]),
+        Route("/api/doc/{document_id}/lease", api.lease, methods=["POST"]),
+        Route("/api/doc/{document_id}/release", api.release, methods=["POST"]),
+        Route("/api/items/{item_id}/accept", api.accept_item, methods=["POST"]),
+        Route("/api/items/{item_id}/skip", api.skip_item, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [
         Middleware(SecurityHeaders),
         Middleware(SessionMiddleware, secret_key=secret or store.secret(), session_cookie="review_session",
-                   max_age=SESSION_SECONDS, same_site="strict"),
+                   max_age=SESSION_SECONDS, same_site="strict", https_only=secure_cookies),
     ]
     return Starlette(routes=routes, middleware=middleware)
+
+
+def public_host_warning(host: str, secure_cookies: bool) -> str | None:
+    """What to tell an operator who serves the UI beyond this machine (None for loopback)."""
+    if host in ("127.0.0.1", "localhost", "::1") or host.startswith("127."):
+        return None
+    advice = "" if secure_cookies else " and pass --secure-cookies"
+    return (f"warning: serving the review UI on {host} makes it reachable from other machines; put it "
+            f"behind TLS (a reverse proxy){advice}, or use --host 127.0.0.1")
 
 
 def template_env() -> jinja2.Environment:
@@ -98,247 +124,275 @@ class SecurityHeaders:
 
 
 class ReviewUI:
-    """The request handlers; the store they work on is given, never global."""
+    """The pages; the store they show is given, never global."""
 
-    def __init__(self, store: ReviewStore) -> None:
+    def __init__(self, store: ReviewStore, settings: Settings) -> None:
         self.store = store
+        self.settings = settings
         self.templates = Jinja2Templates(env=template_env())
+        self.reviewer = SignIn.reviewer_of(store)
 
-    # ---- sign-in ------------------------------------------------------------------------------
-
-    async def login_form(self, request: Request) -> Response:
-        next_url = _safe_next(request.query_params.get("next"), _base(request))
-        return self._page(request, "login.html", {"error": None, "next": next_url})
-
-    async def login(self, request: Request) -> Response:
-        form = await request.form()
-        base = _base(request)
-        if not _csrf_ok(request, str(form.get("csrf", ""))):
-            return self._page(request, "login.html", {"error": "Your sign-in form expired; try again.",
-                                                      "next": _safe_next(None, base)}, status=403)
-        username, password = str(form.get("username", "")), str(form.get("password", ""))
-        next_url = _safe_next(str(form.get("next", "")), base)
-        stored = await run_in_threadpool(self.store.password_hash, username)
-        if not await run_in_threadpool(verify_password, password, stored):
-            return self._page(request, "login.html", {"error": "Unknown user name or wrong password.",
-                                                      "next": next_url}, status=401)
-        request.session.clear()  # a fresh session on sign-in: no fixation
-        request.session.update({"user": username, "csrf": secrets.token_urlsafe(32)})
-        return RedirectResponse(next_url, status_code=303)
-
-    async def logout(self, request: Request) -> Response:
-        form = await request.form()
-        if _csrf_ok(request, str(form.get("csrf", ""))):
-            request.session.clear()
-        return RedirectResponse(f"{_base(request)}/login", status_code=303)
-
-    # ---- pages --------------------------------------------------------------------------------
+    def page(self, request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+        context = {"csrf": csrf_token(request), "user": None, "base": base_of(request), **context}
+        return self.templates.TemplateResponse(request, name, context, status_code=status)
 
     async def queue(self, request: Request) -> Response:
-        user = await self._reviewer(request)
+        user = await self.reviewer(request)
         if user is None:
-            return _to_login(request)
+            return to_login(request)
         filters = _filters(request)
         rows = await run_in_threadpool(self.store.queue, filters)
         rules = await run_in_threadpool(self.store.rules)
-        formats = sorted({r.document.format for r in await run_in_threadpool(self.store.queue, QueueFilter("any"))})
-        return self._page(request, "queue.html", {"rows": rows, "filters": filters, "rules": rules,
-                                                  "formats": formats, "statuses": STATUSES, "user": user})
+        everything = await run_in_threadpool(self.store.queue, QueueFilter("any"))
+        stats = await run_in_threadpool(review_stats, self.store)
+        totals = {"documents": len(rows), "matching": sum(r.matching for r in rows),
+                  "open": sum(r.open for r in rows), "skipped": sum(r.skipped for r in rows),
+                  "settled": sum(r.settled for r in rows)}
+        return self.page(request, "queue.html", {
+            "rows": rows, "filters": filters, "rules": rules,
+            "formats": sorted({r.document.format for r in everything}),
+            "statuses": STATUSES, "user": user, "totals": totals, "stats": stats,
+            "empty": request.query_params.get("empty") == "1"})
+
+    async def next_document(self, request: Request) -> Response:
+        """The oldest open document nobody else holds ("start next", and where a finished document
+        goes on to); the queue when there is none."""
+        user = await self.reviewer(request)
+        if user is None:
+            return to_login(request)
+        after = _id(request.query_params.get("after"))
+        target = await run_in_threadpool(self.store.next_document, user, after)
+        base = base_of(request)
+        return RedirectResponse(f"{base}/doc/{target}" if target else f"{base}/?empty=1", status_code=303)
 
     async def document(self, request: Request) -> Response:
-        user = await self._reviewer(request)
+        user = await self.reviewer(request)
         if user is None:
-            return _to_login(request)
-        document_id = request.path_params["document_id"]
+            return to_login(request)
+        document_id = _id(request.path_params["document_id"])
         try:
+            if document_id is None:
+                raise StoreError("no such document")
             context = await run_in_threadpool(self._document_context, document_id, user)
         except StoreError as exc:
-            return self._page(request, "error.html", {"message": str(exc), "user": user}, status=404)
-        return self._page(request, "document.html", context)
+            return self.page(request, "error.html", {"message": str(exc), "user": user}, status=404)
+        return self.page(request, "document.html", context)
 
     def _document_context(self, document_id: int, user: str) -> dict[str, Any]:
         doc = self.store.document(document_id)
-        held_by_others = review.lease_document(self.store, document_id, user)
         version = self.store.current(document_id)
+        items = self.store.items(document_id)
+        state = document_state(self.store, document_id, user, version, items)
         result = version.result()
         report = result.report
-        items = sorted(self.store.items(document_id), key=_review_order)
         source = self.store.source(document_id)
-        data = _page_data(doc.id, version.number, doc.format, report, items) if report else {}
-        if report and doc.format == "pdf":
+        data = {"document": doc.id, "format": doc.format, **static_data(report, review.TEXT_KEYS)}
+        pages = _pdf_pages(result)
+        if pages:
             data["pageSizes"] = _sizes(source.data)
         return {
-            "user": user, "doc": doc, "version": version, "result": result,
-            "grids": grids(report, items) if report else [],
-            "items": items, "open_items": [i for i in items if i.status != "settled"],
-            "labels": labels(report) if report else {},
-            "corrections": list(reversed(self.store.corrections(document_id))),
-            "lines": source.lines, "pages": _pdf_pages(result), "held_by": sorted({i.lease_holder for i in
-                                                                                   held_by_others}),
-            "next_id": _next_document(self.store, document_id), "reasons": review.CORRECTION_REASONS,
-            "data": data,
+            "user": user, "doc": doc, "version": version, "result": result, "state": state, "data": data,
+            "grids": grids(report, items) if report else [], "reasons": review.CORRECTION_REASONS,
+            "lines": source.lines, "pages": pages,
+            "view": source_view(source.data, doc.name, self.settings) if doc.format in BLOCK_FORMATS else None,
         }
 
     async def page_image(self, request: Request) -> Response:
-        if await self._reviewer(request) is None:
+        if await self.reviewer(request) is None:
             return Response("sign in first", status_code=401)
-        document_id, page = request.path_params["document_id"], request.path_params["page"]
+        document_id, page = _id(request.path_params["document_id"]), _id(request.path_params["page"])
+        width = _id(request.query_params.get("width"))
         key = request.query_params.get("key")
+        if document_id is None or page is None:
+            return Response("no such page", status_code=404, media_type="text/plain")
         try:
-            png = await run_in_threadpool(self._render, document_id, page, key)
+            png = await run_in_threadpool(self._render, document_id, page, key, width)
         except (StoreError, CorruptInput) as exc:
             return Response(str(exc), status_code=404, media_type="text/plain")
         return Response(png, media_type="image/png", headers={"cache-control": "private, max-age=300"})
 
-    def _render(self, document_id: int, page: int, key: str | None) -> bytes:
+    def _render(self, document_id: int, page: int, key: str | None, width: int | None) -> bytes:
         report = self.store.current(document_id).result().report
         where = where_data(report).get(key or "") if report else None
         bbox = tuple(where["bbox"]) if where and where.get("bbox") and where.get("page") == page else None
-        return render_page(self.store.source(document_id).data, page, bbox)  # type: ignore[arg-type]
+        return render_page(self.store.source(document_id).data, page, bbox, width)  # type: ignore[arg-type]
 
-    # ---- review actions (JSON; the page script calls them) ------------------------------------
+
+class ReviewAPI:
+    """The JSON endpoints the page script calls. Each answers with the document's new state."""
+
+    def __init__(self, store: ReviewStore) -> None:
+        self.store = store
+        self.reviewer = SignIn.reviewer_of(store)
+
+    async def state(self, request: Request) -> Response:
+        user = await self.reviewer(request)
+        if user is None:
+            return _refused("sign in first", 401)
+        document_id = _id(request.path_params["document_id"])
+        try:
+            if document_id is None:
+                raise StoreError("no such document")
+            state = await run_in_threadpool(document_state, self.store, document_id, user)
+        except StoreError as exc:
+            return _refused(str(exc), 404)
+        return JSONResponse({"ok": True, "state": state})
 
     async def correct(self, request: Request) -> Response:
-        def run(user: str, body: dict[str, Any]) -> dict[str, Any]:
-            version = review.apply_correction(
-                self.store, request.path_params["document_id"], _str(body, "key"), body.get("value"), user,
-                _int(body, "version"), str(body.get("reason") or "misread"), _note(body))
-            return {"version": version}
+        def run(user: str, document_id: int, body: dict[str, Any]) -> None:
+            review.apply_correction(self.store, document_id, _str(body, "key"), body.get("value"), user,
+                                    _int(body, "version"), str(body.get("reason") or "misread"), _note(body))
 
         return await self._action(request, run)
 
     async def source_error(self, request: Request) -> Response:
-        def run(user: str, body: dict[str, Any]) -> dict[str, Any]:
-            version = review.mark_source_error(self.store, request.path_params["document_id"], _str(body, "key"),
-                                               user, _int(body, "version"), _note(body))
-            return {"version": version}
-
-        return await self._action(request, run)
-
-    async def skip_cell(self, request: Request) -> Response:
-        def run(user: str, body: dict[str, Any]) -> dict[str, Any]:
-            key = _str(body, "key")
-            items = [i for i in self.store.items(request.path_params["document_id"])
-                     if i.status == "open" and key in i.keys]
-            if not items:
-                raise StoreError(f"no open item involves {key}")
-            for item in items:
-                review.skip(self.store, item.id, user)
-            return {"skipped": [i.id for i in items]}
+        def run(user: str, document_id: int, body: dict[str, Any]) -> None:
+            review.mark_source_error(self.store, document_id, _str(body, "key"), user, _int(body, "version"),
+                                     _note(body))
 
         return await self._action(request, run)
 
     async def accept(self, request: Request) -> Response:
-        def run(user: str, body: dict[str, Any]) -> dict[str, Any]:
-            review.accept(self.store, request.path_params["item_id"], user, _note(body))
-            return {"accepted": True}
+        """``group``: accept the whole group; ``key``: accept that cell alone."""
+        def run(user: str, document_id: int, body: dict[str, Any]) -> None:
+            version = _int(body, "version")
+            if body.get("group") is not None:
+                review.accept_group(self.store, document_id, _str(body, "group"), user, version, _note(body))
+            else:
+                review.accept_cell(self.store, document_id, _str(body, "key"), user, version, _note(body))
 
         return await self._action(request, run)
+
+    async def skip(self, request: Request) -> Response:
+        """``group``: skip it; ``key``: skip the open group the cell belongs to."""
+        def run(user: str, document_id: int, body: dict[str, Any]) -> None:
+            version = _int(body, "version")
+            group_id = body.get("group")
+            if group_id is None:
+                key = _str(body, "key")
+                current = self.store.current(document_id).result()
+                found = group_of_key(groups_of(current, self.store.items(document_id)), key)
+                if found is None:
+                    raise StoreError(f"nothing open involves {key}")
+                group_id = found.id
+            review.skip_group(self.store, document_id, str(group_id), user, version)
+
+        return await self._action(request, run)
+
+    async def lease(self, request: Request) -> Response:
+        """The reviewer's first action on a document (starting an edit): hold it from now on."""
+        def run(user: str, document_id: int, body: dict[str, Any]) -> None:
+            review.take_lease(self.store, document_id, user)
+
+        return await self._action(request, run)
+
+    async def release(self, request: Request) -> Response:
+        """The reviewer leaves the document (next document, closed tab): let others have it."""
+        def run(user: str, document_id: int, body: dict[str, Any]) -> None:
+            self.store.release(document_id, user)
+
+        return await self._action(request, run)
+
+    async def accept_item(self, request: Request) -> Response:
+        def run(user: str, item_id: int, body: dict[str, Any]) -> None:
+            review.accept(self.store, item_id, user, _note(body))
+
+        return await self._action(request, run, "item_id")
 
     async def skip_item(self, request: Request) -> Response:
-        def run(user: str, body: dict[str, Any]) -> dict[str, Any]:
-            review.skip(self.store, request.path_params["item_id"], user)
-            return {"skipped": True}
+        def run(user: str, item_id: int, body: dict[str, Any]) -> None:
+            review.skip(self.store, item_id, user)
 
-        return await self._action(request, run)
+        return await self._action(request, run, "item_id")
 
-    async def _action(self, request: Request, run: Callable[[str, dict[str, Any]], dict[str, Any]]) -> Response:
-        """Authenticate, check CSRF, run ``run`` off the event loop, answer JSON."""
-        user = await self._reviewer(request)
+    async def _action(self, request: Request, run: Callable[[str, int, dict[str, Any]], None],
+                      id_name: str = "document_id") -> Response:
+        """Authenticate, check CSRF and the id, run ``run`` off the event loop, answer the new state."""
+        user = await self.reviewer(request)
         if user is None:
-            return JSONResponse({"ok": False, "error": "sign in first"}, status_code=401)
-        if not _bearer(request) and not _csrf_ok(request, request.headers.get("x-csrf-token", "")):
-            return JSONResponse({"ok": False, "error": "missing or stale CSRF token: reload the page"},
-                                status_code=403)
+            return _refused("sign in first", 401)
+        if not bearer(request) and not csrf_ok(request, request.headers.get("x-csrf-token", "")):
+            return _refused("missing or stale CSRF token: reload the page", 403)
+        target = _id(request.path_params[id_name])
+        if target is None:
+            return _refused(f"no such {id_name.removesuffix('_id')}", 404)
         try:
             body = await request.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
-            return JSONResponse({"ok": False, "error": "the request body is not JSON"}, status_code=400)
+            return _refused("the request body is not JSON", 400)
         if not isinstance(body, dict):
-            return JSONResponse({"ok": False, "error": "the request body must be a JSON object"}, status_code=400)
+            return _refused("the request body must be a JSON object", 400)
+
         try:
-            answer = await run_in_threadpool(run, user, body)
+            document_id = await run_in_threadpool(self._document_of, target, id_name)
+        except StoreError as exc:
+            return _refused(str(exc), 404)
+
+        def act() -> dict[str, Any]:
+            run(user, target, body)
+            return document_state(self.store, document_id, user)
+
+        try:
+            state = await run_in_threadpool(act)
+        except ValueError as exc:
+            return _refused(str(exc), 400)
         except StoreError as exc:  # includes LeaseConflict: both are "refused, here is why"
-            return JSONResponse({"ok": False, "error": str(exc)}, status_code=409)
-        return JSONResponse({"ok": True, **answer})
+            # the page then shows what changed meanwhile and who holds the document
+            return _refused(str(exc), 409, await run_in_threadpool(self._state_or_none, document_id, user))
+        return JSONResponse({"ok": True, "state": state})
 
-    # ---- helpers --------------------------------------------------------------------------------
+    def _document_of(self, target: int, id_name: str) -> int:
+        """The document an action is on; ``StoreError`` (answered 404) when it does not exist."""
+        document_id = target if id_name == "document_id" else self.store.item(target).document_id
+        self.store.document(document_id)
+        return document_id
 
-    async def _reviewer(self, request: Request) -> str | None:
-        token = _bearer(request)
-        if token:
-            return await run_in_threadpool(self.store.token_user, token_hash(token))
-        user = request.session.get("user")
-        return user if isinstance(user, str) else None
-
-    def _page(self, request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-        context = {"csrf": _csrf_token(request), "user": None, "base": _base(request), **context}
-        return self.templates.TemplateResponse(request, name, context, status_code=status)
+    def _state_or_none(self, document_id: int, user: str) -> dict[str, Any] | None:
+        try:
+            return document_state(self.store, document_id, user)
+        except StoreError:
+            return None  # the store itself is failing: the refusal's message says why
 
 
 # ---- request helpers (pure functions of the request) ---------------------------------------------
 
-def _csrf_token(request: Request) -> str:
-    token = request.session.get("csrf")
-    if not isinstance(token, str):
-        token = secrets.token_urlsafe(32)
-        request.session["csrf"] = token
-    return token
-
-
-def _csrf_ok(request: Request, supplied: str) -> bool:
-    expected = request.session.get("csrf")
-    return isinstance(expected, str) and bool(supplied) and hmac.compare_digest(expected, supplied)
-
-
-def _bearer(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer":
+def _id(text: Any) -> int | None:
+    """A positive id that fits SQLite's integers, else None (which every caller answers with 404)."""
+    if not isinstance(text, str) or not _ID.fullmatch(text):
         return None
-    return token.strip() or None
+    value = int(text)
+    return value if value <= MAX_ID else None
 
 
-def _base(request: Request) -> str:
-    """The prefix the app is mounted under ("" when served on its own); every URL we produce starts
-    with it. A Mount (or uvicorn's --root-path) sets ``root_path``."""
-    return str(request.scope.get("root_path", "")).rstrip("/")
-
-
-def _to_login(request: Request) -> Response:
-    # request.url.path is the full path, prefix included, so it is a valid ``next`` as it stands
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"{_base(request)}/login?next={quote(target, safe='')}", status_code=303)
-
-
-def _safe_next(target: str | None, base: str) -> str:
-    """Only paths inside this app (under ``base``), else the queue: an open redirect after sign-in
-    is a phishing aid, and a path elsewhere on the host is not ours to send a reviewer to."""
-    home = f"{base}/"
-    if not target or not target.startswith(home) or target.startswith("//") or "\\" in target:
-        return home
-    return target
+def _refused(message: str, status: int, state: dict[str, Any] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"ok": False, "error": message}
+    if state is not None:
+        body["state"] = state
+    return JSONResponse(body, status_code=status)
 
 
 def _filters(request: Request) -> QueueFilter:
     q = request.query_params
     status = q.get("status", "open")
-    year = q.get("year", "").strip()
+    year = _id(q.get("year", "").strip())
+    sort = q.get("sort", "added")
     return QueueFilter(status=status if status in STATUSES else "open",  # type: ignore[arg-type]
-                       org=q.get("org", "").strip() or None, year=int(year) if year.isdigit() else None,
-                       rule=q.get("rule") or None, format=q.get("format") or None)
+                       org=q.get("org", "").strip()[:200] or None, year=year if year and year < 10_000 else None,
+                       rule=q.get("rule", "")[:200] or None, format=q.get("format", "")[:20] or None,
+                       sort=sort if sort in SORTS else "added", descending=q.get("desc") == "1")  # type: ignore[arg-type]
 
 
 def _str(body: dict[str, Any], name: str) -> str:
     value = body.get(name)
-    if not isinstance(value, str) or not value:
-        raise StoreError(f"'{name}' is missing")
+    if not isinstance(value, str) or not value or len(value) > 200:
+        raise ValueError(f"'{name}' is missing or not a short text")
     return value
 
 
 def _int(body: dict[str, Any], name: str) -> int:
     value = body.get(name)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise StoreError(f"'{name}' must be a whole number")
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_ID:
+        raise ValueError(f"'{name}' must be a positive whole number")
     return value
 
 
@@ -347,25 +401,6 @@ def _note(body: dict[str, Any]) -> str | None:
     if not isinstance(note, str):
         return None
     return note.strip()[:2000] or None
-
-
-def _page_data(document_id: int, version: int, fmt: str, report: Any, items: list[ItemRecord]) -> dict[str, Any]:
-    """What the page script needs, embedded as JSON (Jinja's tojson escapes it for a <script>)."""
-    return {
-        "document": document_id, "version": version, "format": fmt,
-        "values": value_data(report), "labels": labels(report), "where": where_data(report),
-        "details": detail_data(report), "textKeys": sorted(review.TEXT_KEYS),
-        "equationRules": sorted(EQUATION_RULES),
-        "equations": equation_data(report),
-        "cellItems": {i.keys[0]: {"id": i.id, "status": i.status, "rule": i.rule} for i in items if i.kind == "cell"},
-        "identityItems": [{"id": i.id, "keys": list(i.keys), "rule": i.rule, "status": i.status}
-                          for i in items if i.kind == "identity"],
-    }
-
-
-def _review_order(item: ItemRecord) -> tuple[int, int, int]:
-    """Open before skipped before settled; failing identities before single cells."""
-    return ({"open": 0, "skipped": 1}.get(item.status, 2), 0 if item.kind == "identity" else 1, item.id)
 
 
 def _sizes(pdf: bytes) -> list[tuple[float, float]]:
@@ -378,11 +413,3 @@ def _sizes(pdf: bytes) -> list[tuple[float, float]]:
 def _pdf_pages(result: Any) -> int:
     source = result.source
     return int(source.pages or 0) if source is not None and source.format == "pdf" else 0
-
-
-def _next_document(store: ReviewStore, document_id: int) -> int | None:
-    """The document after this one in queue order (wrapping), among those with open items."""
-    ids = [row.document.id for row in store.queue(QueueFilter("open"))]
-    if document_id in ids:
-        ids = ids[ids.index(document_id) + 1:] + ids[:ids.index(document_id)]
-    return ids[0] if ids else None

@@ -12,9 +12,19 @@ import base64
 import binascii
 import hmac
 
+from .. import errors
 from .errors import send_error
 
 CHALLENGES = ((b"www-authenticate", b'Bearer realm="extractor"'), (b"www-authenticate", b'Basic realm="extractor"'))
+HOWTO_PAGE = b"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>API token needed</title></head>
+<body><h1>This service needs its API token</h1>
+<p>In a browser: reload this page; when it asks for a user name and password, give any user name and the
+API token as the password.</p>
+<p>From a program: send the header <code>Authorization: Bearer &lt;token&gt;</code> with every request.</p>
+<p>The token is the one the service was started with (<code>extractor serve --token</code> or the
+<code>EXTRACTOR_API_TOKEN</code> variable).</p>
+</body></html>
+"""
 
 
 class TokenAuth:
@@ -33,9 +43,11 @@ class TokenAuth:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return
-        await send_error(send, 401, "unauthorized",
-                         "an API token is required: send the header 'Authorization: Bearer <token>'",
-                         headers=CHALLENGES)
+        if _wants_html(scope):  # a browser: what it shows when the person cancels its password prompt
+            await send_page(send, 401, HOWTO_PAGE, CHALLENGES)
+            return
+        await send_error(send, errors.Unauthorized("an API token is required: send the header "
+                                                   "'Authorization: Bearer <token>'"), headers=CHALLENGES)
 
     def _is_exempt(self, scope) -> bool:  # type: ignore[no-untyped-def]
         path = route_path(scope)
@@ -67,3 +79,14 @@ def presented_token(header: bytes) -> bytes | None:
             return None
         return password or None
     return None
+
+
+def _wants_html(scope) -> bool:  # type: ignore[no-untyped-def]
+    accept = dict(scope.get("headers") or []).get(b"accept", b"")
+    return scope["type"] == "http" and b"text/html" in accept
+
+
+async def send_page(send, status: int, body: bytes, headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:  # type: ignore[no-untyped-def]
+    raw = [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(body)).encode()), *headers]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})

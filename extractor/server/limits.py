@@ -9,6 +9,7 @@ would turn the interruption into a generic 400, so the app's own response is dis
 from __future__ import annotations
 
 from .. import errors
+from ..settings import limit_name
 from .errors import send_error
 
 # multipart framing (boundaries, part headers, other fields) on top of the file itself
@@ -16,7 +17,7 @@ OVERHEAD = 64 * 1024
 
 
 class _TooLarge(errors.TooLarge):
-    pass
+    """Raised inside the app's receive to stop reading; the 413 itself is sent by ``_refuse``."""
 
 
 class BodyLimit:
@@ -57,8 +58,9 @@ class BodyLimit:
             await self._refuse(send)
 
     async def _refuse(self, send) -> None:  # type: ignore[no-untyped-def]
-        await send_error(send, 413, "too_large", too_large_message(self.max_bytes))
+        await send_error(send, errors.TooLarge(too_large_message(self.max_bytes)))
 
 
 def too_large_message(max_bytes: int) -> str:
-    return f"the upload is larger than the limit of {max_bytes / 1_048_576:.1f} MB ({max_bytes} bytes)"
+    return (f"the upload is larger than the limit of {max_bytes / 1_048_576:.1f} MB ({max_bytes} bytes; "
+            f"{limit_name('max_upload_bytes')} or serve --max-upload-mb)")

@@ -2,8 +2,9 @@
 
     <root>/documents/<id>/source.<ext>   the upload's bytes
                           meta.json      filename, size, format, received
+                          running.json   when its extraction started (while it runs)
                           result.json    the rich Result, once extracted
-                          brief.json     status, org, year: what listings and filters read
+                          brief.json     status, org, year, finished: what listings and filters read
 
 The same bytes uploaded twice are one document. Every file is written atomically, so a reader (or
 a restart) sees a document either without a result (pending) or with a whole one (done). The
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -66,15 +68,40 @@ class UploadStore:
     def is_done(self, doc_id: str) -> bool:
         return (self.folder / doc_id / "brief.json").exists()
 
+    def mark_running(self, doc_id: str) -> None:
+        atomic.write_text(self.folder / doc_id / "running.json", json.dumps({"started": round(self._clock(), 3)}))
+
+    def started(self, doc_id: str) -> float | None:
+        """When the running extraction of this document started; None when none runs."""
+        if not valid_id(doc_id) or self.is_done(doc_id):
+            return None
+        marker = _read_json(self.folder / doc_id / "running.json")
+        return float(marker["started"]) if marker and "started" in marker else None
+
+    def clear_running(self, doc_id: str) -> None:
+        """A restart: whatever ran before is pending again."""
+        (self.folder / doc_id / "running.json").unlink(missing_ok=True)
+
     def write_result(self, doc_id: str, result: Result) -> None:
         home = self.folder / doc_id
         atomic.write_text(home / "result.json", result.model_dump_json(exclude_none=True))
         values = result.report.values if result.report else {}
         org, year = values.get("meta.org_name"), values.get("meta.year")
         brief = {"status": result.status, "org": org.value if org else None, "year": year.value if year else None,
-                 "error": result.error}
+                 "error": result.error, "finished": round(self._clock(), 3)}
         # written last: its presence is what marks the document done
         atomic.write_text(home / "brief.json", json.dumps(brief, ensure_ascii=False))
+        (home / "running.json").unlink(missing_ok=True)
+
+    def delete(self, doc_id: str) -> bool:
+        """Remove an upload and its result; False when there was none. meta.json goes first, so a
+        reader (or a crash half-way) sees no document, never part of one."""
+        home = self.folder / doc_id
+        if not valid_id(doc_id) or not (home / "meta.json").exists():
+            return False
+        (home / "meta.json").unlink()
+        shutil.rmtree(home, ignore_errors=True)
+        return True
 
     def ids(self) -> list[str]:
         return sorted(p.name for p in self.folder.iterdir() if valid_id(p.name) and (p / "meta.json").exists())

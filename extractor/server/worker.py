@@ -32,6 +32,7 @@ ATTEMPTS = 2
 def extract_upload(root: str, doc_id: str, settings: Settings, review_db: str | None = None) -> str:
     """Runs in a worker: extract one stored upload and store its result; returns its status."""
     store = UploadStore(Path(root))
+    store.mark_running(doc_id)
     meta = store.meta(doc_id) or {}
     source = store.source_path(doc_id)
     result = shared_extractor(settings).extract(source)
@@ -78,10 +79,17 @@ class Extractions:
         with self._lock:
             return doc_id in self._attempts
 
+    def ahead(self, doc_id: str) -> int:
+        """How many documents wait to start before this one (0 when it is next, or not waiting)."""
+        with self._lock:
+            waiting = [d for d in self._attempts if self.store.started(d) is None]
+        return waiting.index(doc_id) if doc_id in waiting else 0
+
     def resume(self) -> int:
         """Queue every stored upload that has no result (e.g. after a restart)."""
         todo = [i for i in self.store.ids() if not self.store.is_done(i)]
         for doc_id in todo:
+            self.store.clear_running(doc_id)
             self.submit(doc_id)
         return len(todo)
 
