@@ -32,6 +32,9 @@ class Settings:
     # a batch gives each document this long (seconds; 0: no limit), then stops its worker and tries
     # the document again on the next run. OCR of a 200-page scan takes minutes, a text report 0.1 s.
     document_timeout: float = 600.0
+    # a page read by OCR is rendered with at most this many pixels (A4 at 150 dpi is 2.2 M; at the
+    # cap, a page drawn 14,400 pt wide is read at ~100 dpi instead of taking gigabytes)
+    max_render_pixels: int = 25_000_000
     # LLM (off unless a base URL is configured)
     llm_base_url: str | None = None
     llm_model: str | None = None

@@ -54,6 +54,7 @@ SYNTHETIC = ROOT / "evals" / "synthetic"
 NATIVE_DIR = ROOT / "evals" / "pdf_native"
 SCANNED_DIR = ROOT / "evals" / "scanned"
 GOLD_SUFFIX = ".gold.json"
+SET_PREFIX = "syn_"  # the documents this script makes (evals/scanned's scan_* come from make_scan_set.py)
 
 _NUMBER_CELL = re.compile(r"^[-+]?[\d０-９][\d０-９,，.．]*(?:[（(].*)?$")
 LIBREOFFICE = "7.4"  # the version the committed sets were made with (Debian 12: 7.4.7)
@@ -248,7 +249,7 @@ def build(native_dir: Path, scanned_dir: Path) -> None:
             (folder / (gold["document"] + GOLD_SUFFIX)).write_bytes(gold_bytes(gold))
             wanted |= {gold["document"], gold["document"] + GOLD_SUFFIX}
             print(f"{folder.name}/{gold['document']}: {pymupdf.open(stream=pdf).page_count} pages, {len(pdf):,} bytes")
-        for stale in folder.glob("*"):
+        for stale in folder.glob(f"{SET_PREFIX}*"):  # evals/scanned also holds make_scan_set.py's scan_*
             if stale.name not in wanted and stale.is_file():
                 stale.unlink()
 
@@ -261,8 +262,8 @@ def check(native_dir: Path, scanned_dir: Path) -> list[str]:
 
 
 def _compare(fresh: Path, committed: Path) -> list[str]:
-    expected = {p.name: p for p in fresh.glob("*")}
-    present = {p.name: p for p in committed.glob("*")} if committed.is_dir() else {}
+    expected = {p.name: p for p in fresh.glob(f"{SET_PREFIX}*")}
+    present = {p.name: p for p in committed.glob(f"{SET_PREFIX}*")} if committed.is_dir() else {}
     problems = [f"missing: {committed.name}/{n}" for n in sorted(expected.keys() - present.keys())]
     problems += [f"unexpected: {committed.name}/{n}" for n in sorted(present.keys() - expected.keys())]
     for name in sorted(expected.keys() & present.keys()):

@@ -27,9 +27,7 @@ from hypothesis import strategies as st
 from extractor.flat import flat
 from extractor.pipeline import extract
 from extractor.settings import Settings
-from extractor.synthetic.fuzz import FuzzCase, make_case
-from extractor.synthetic.printed import PrintChoices
-from extractor.synthetic.renderings import FORMATS, TEXT_FORMATS, RenderChoices
+from extractor.synthetic.fuzz import FuzzCase, choose_case, make_case
 
 CASES = int(os.environ.get("FUZZ_CASES", "2000"))
 WORKERS = int(os.environ.get("FUZZ_WORKERS", str(os.cpu_count() or 1)))
@@ -38,40 +36,7 @@ OUT = Path(os.environ.get("FUZZ_OUT", Path(__file__).resolve().parent.parent / "
 
 @st.composite
 def cases(draw) -> FuzzCase:
-    fmt = draw(st.sampled_from(FORMATS))
-    text = fmt in TEXT_FORMATS
-    render = RenderChoices(
-        fmt=fmt,
-        page_break=draw(st.sampled_from((0, 0, 1, 2))),
-        break_at=draw(st.sampled_from((0.2, 0.5, 0.8))),
-        detached=text and draw(st.booleans()),
-        split_spans=fmt == "html" and draw(st.booleans()),
-        gbk=fmt == "html" and draw(st.booleans()),
-        nbsp=fmt == "html" and draw(st.booleans()),
-        cell_indent=draw(st.booleans()) if fmt == "cells" else True,
-        one_line=fmt == "glued" and draw(st.booleans()),
-    )
-    format_2019 = draw(st.sampled_from((False, False, False, True)))
-    blank_rate = draw(st.sampled_from((0.0, 0.0, 0.3, 1.0)))
-    printing = PrintChoices(
-        blank_rate=blank_rate,
-        blank_mark=draw(st.sampled_from(("", "", "—", "-", "/", "无"))),
-        blank_tables=draw(st.sampled_from((("table3",), ("table3", "table4"), ("table2", "table3", "table4")))),
-        no_other_col=draw(st.booleans()),
-        no_query_row=draw(st.sampled_from((False, False, True))),
-        single_other=not format_2019 and draw(st.sampled_from((False, False, True))),
-        dropped_cells=draw(st.sampled_from((0, 0, 0, 1, 2))) if fmt not in ("docx", "pdf") else 0,
-        note=draw(st.booleans()),
-        units=draw(st.sampled_from((False, False, True))),
-        thousands=draw(st.booleans()),
-        fullwidth=draw(st.sampled_from((False, False, True))),
-        wrong_total=draw(st.sampled_from((False, False, False, True))),
-        typo=draw(st.sampled_from(("", "", "fagui", "zhi"))),
-        enum_comma=draw(st.booleans()),
-        other_label=draw(st.booleans()),
-    )
-    return FuzzCase(seed=draw(st.integers(0, 2**31 - 1)), render=render, print=printing,
-                    dense=draw(st.sampled_from((False, False, True))), format_2019=format_2019)
+    return choose_case(lambda options: draw(st.sampled_from(options)), draw(st.integers(0, 2**31 - 1)))
 
 
 def check_case(case: FuzzCase) -> dict | None:

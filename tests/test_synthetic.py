@@ -24,11 +24,14 @@ from extractor.identities import Equation, appeal_equations, evaluate, propagate
 from extractor.synthetic import EXTENSIONS, FORMATS, QUIRKS, build_set, make_values, plan_set
 from extractor.synthetic.__main__ import main
 from extractor.synthetic.build import GOLD_SUFFIX
+from extractor.synthetic.renderings import FORMATS as RENDERINGS
 from extractor.template import all_keys
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "evals" / "synthetic"
-GOLD_PATHS = sorted(COMMITTED.glob(f"syn_*{GOLD_SUFFIX}"))
+# the quirk set (48 planned combinations) and the renderings drawn from the fuzz choice space
+GOLD_PATHS = sorted(p for p in COMMITTED.glob(f"syn_*{GOLD_SUFFIX}") if not p.name.startswith("syn_r"))
+RENDERING_GOLDS = sorted(COMMITTED.glob(f"syn_r*{GOLD_SUFFIX}"))
 NAME = re.compile(r"^syn_(\d{3})_(" + "|".join(FORMATS) + r")_([a-z0-9_-]+)\.(\w+)$")
 SIGNED = re.compile(r"^active2019\.\w+\.change$")
 LEGAL_PERSON = re.compile(r"\.(commercial|research|social_welfare|legal_service|other_org)$")
@@ -78,8 +81,8 @@ def test_make_values_satisfies_every_identity(table2: str, table3: str) -> None:
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
-    first = build_set(tmp_path / "a")
-    second = build_set(tmp_path / "b")
+    first = build_set(tmp_path / "a", renderings=12)
+    second = build_set(tmp_path / "b", renderings=12)
     assert [p.name for p in first] == [p.name for p in second]
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
     assert names == sorted(p.name for p in (tmp_path / "b").iterdir())
@@ -93,13 +96,13 @@ def test_plans_are_distinct_combinations() -> None:
 
 
 def test_check_lists_changed_missing_and_unexpected_files(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    documents = build_set(tmp_path, n=6, seed=7)
-    assert main([str(tmp_path), "--n", "6", "--seed", "7", "--check"]) == 0
+    documents = build_set(tmp_path, n=6, seed=7, renderings=2)
+    assert main([str(tmp_path), "--n", "6", "--seed", "7", "--renderings", "2", "--check"]) == 0
     documents[0].write_bytes(documents[0].read_bytes() + b" ")
     Path(str(documents[1]) + GOLD_SUFFIX).unlink()
     (tmp_path / "syn_999_text_tabs_clean.txt").write_text("stale", encoding="utf-8")
     capsys.readouterr()
-    assert main([str(tmp_path), "--n", "6", "--seed", "7", "--check"]) == 1
+    assert main([str(tmp_path), "--n", "6", "--seed", "7", "--renderings", "2", "--check"]) == 1
     err = capsys.readouterr().err
     assert f"differs: {documents[0].name}" in err
     assert f"missing: {documents[1].name}{GOLD_SUFFIX}" in err
@@ -119,8 +122,13 @@ def test_committed_set_is_current() -> None:
 
 def test_committed_set_size() -> None:
     documents = [p for p in COMMITTED.glob("syn_*") if not p.name.endswith(GOLD_SUFFIX)]
-    assert len(documents) == 48 and len(GOLD_PATHS) == 48
-    assert sum(p.stat().st_size for p in COMMITTED.glob("syn_*")) < 3_000_000
+    assert len(documents) == 240 and len(GOLD_PATHS) == 48 and len(RENDERING_GOLDS) == 192
+    assert sum(p.stat().st_size for p in COMMITTED.glob("syn_*")) < 10_000_000
+
+
+def test_every_rendering_is_drawn_several_times() -> None:
+    renderings = Counter(_load(p)["rendering"] for p in RENDERING_GOLDS)
+    assert set(renderings) == set(RENDERINGS) and min(renderings.values()) >= 10, renderings
 
 
 def test_every_format_and_quirk_is_covered_several_times() -> None:
@@ -151,7 +159,7 @@ def _golds(where: Callable[[dict], bool] = lambda gold: True) -> pytest.MarkDeco
 
 @_golds()
 def test_gold_has_the_label_format(gold: dict) -> None:
-    assert set(gold) == {"document", "template", "values", "aliases", "implied", "must_flag", "notes"}
+    assert set(gold) == {"document", "template", "values", "aliases", "implied", "must_flag", "notes", "rendering"}
     assert (COMMITTED / gold["document"]).is_file()
     table2, table3 = _versions(gold["values"])
     assert gold["template"] == table2

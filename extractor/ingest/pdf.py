@@ -19,13 +19,18 @@ Pages without ruling lines lose nothing: all their text comes out as lines.
 
 Scanned pages. A page whose text layer is missing (images cover it and it holds next to no
 characters) or garbled (mostly U+FFFD, private-use or control characters: fonts without a usable
-Unicode map) is rendered at ``OCR_DPI`` and read by an ``OcrEngine`` (see ``ocr``). The OCR words go
-through the same grid machinery as glyphs: rules found in the image, or inferred from how numbers
-line up, become ``_Rule``s, and each word is placed in the cell holding its centre. Blocks and cells
-from such pages carry ``route="ocr"`` and a confidence: that of their least certain digit (of their
-least certain word when they hold no digit). Native and
-scanned pages mix freely in one document. The engine is a parameter (tests pass a fake); by default
-the shared RapidOCR engine is loaded the first time a page needs it.
+Unicode map) is rendered at ``OCR_DPI`` (less when that would exceed ``Settings.max_render_pixels``)
+and read from its image (``scanned``): ruling lines found in the straightened image become
+``_Rule``s and go through the same grid code as vector rules, each cell is read on its own (a cell
+without ink is a blank cell, never sent to the recogniser), and what lies outside the tables is
+read as OCR words: lines of text, and tables printed without rules, which come out as ``rows``
+blocks (cells in order within a row, no claim that rows line up). A scanned table is one grid block
+per page: a table continued on the next page gets a block of its own, on the same columns, whose
+evidence says which page's table it continues and whether its first rows repeat the header. Blocks
+and cells from such pages carry ``route="ocr"`` and a confidence: that of their least certain digit
+(of their least certain character when they hold no digit). Native and scanned pages mix freely in
+one document. The engine is a parameter (tests pass a fake); by default the shared RapidOCR engine
+is loaded the first time a page needs it.
 """
 from __future__ import annotations
 
@@ -46,7 +51,8 @@ from ..settings import Settings
 if TYPE_CHECKING:  # ocr needs numpy and opencv, which only the OCR dependency brings
     import numpy as np
 
-    from .ocr import OcrEngine, OcrWord, PageImage
+    from .ocr import OcrEngine, OcrWord
+    from .scanned import CellText
 
 Box = tuple[float, float, float, float]
 
@@ -75,6 +81,7 @@ _PDF_ERRORS = (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase)
 
 # ---- when a page is read by OCR ----
 OCR_DPI = 150  # scanned set: 100% at 150 and 200 dpi (200 is 20% slower), 99.5% at 120 dpi
+MIN_OCR_DPI = 40  # a page that max_render_pixels allows only at less than this is refused, not misread
 FEW_CHARS = 40  # a page with fewer text-layer characters than this, under images, is a scan
 IMAGE_COVER = 0.5  # share of the page images must cover for it to count as a scan
 GARBLED = 0.3  # share of unusable characters (U+FFFD, private use, controls) that makes a layer garbage
@@ -138,6 +145,14 @@ class _PageTable:
 
 
 @dataclass
+class _RowTable:
+    """A table printed without rules (OCR pages): visual rows of gap-separated runs, no columns."""
+
+    page: int
+    rows: list[list[_Fragment]]
+
+
+@dataclass
 class _Page:
     number: int  # 1-based
     height: float
@@ -146,10 +161,12 @@ class _Page:
     tables: list[_PageTable] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     route: Route = "native"
+    row_tables: list[list[list[_Fragment]]] = field(default_factory=list)  # OCR: tables printed without rules
 
     @property
     def has_text(self) -> bool:
-        return bool(self.lines) or any(text for table in self.tables for text in table.texts)
+        return (bool(self.lines) or bool(self.row_tables)
+                or any(text for table in self.tables for text in table.texts))
 
 
 # ---- entry point -----------------------------------------------------------------------------
@@ -160,7 +177,7 @@ def read_pdf(data: bytes, source: Source, settings: Settings, engine: OcrEngine 
         try:
             pages = [_read_page(page) for page in pdf.pages()]
             reasons = {p.number: reason for p, page in zip(pages, pdf.pages()) if (reason := _ocr_reason(page, p))}
-            ocr_notes = _ocr_pages(pdf, pages, reasons, engine)
+            ocr_notes = _ocr_pages(pdf, pages, reasons, engine, settings)
         except _PDF_ERRORS as exc:
             raise errors.CorruptInput(f"the PDF is damaged: {exc}") from None
         page_count = pdf.page_count
@@ -219,7 +236,7 @@ def _image_cover(page: pymupdf.Page) -> float:
 
 
 def _ocr_pages(pdf: pymupdf.Document, pages: list[_Page], reasons: dict[int, str],
-               engine: OcrEngine | None) -> list[str]:
+               engine: OcrEngine | None, settings: Settings) -> list[str]:
     """Replace the pages listed in ``reasons`` by their OCR reading; returns notes for the document.
 
     Without an OCR engine the pages are left as they are (with a warning) when other pages have
@@ -238,7 +255,7 @@ def _ocr_pages(pdf: pymupdf.Document, pages: list[_Page], reasons: dict[int, str
                 for n, reason in reasons.items()]
     for index, page in enumerate(pdf.pages()):
         if page.number + 1 in reasons:
-            pages[index] = _scanned_page(page, engine)
+            pages[index] = _scanned_page(page, engine, settings)
     listed = ", ".join(f"{n} ({reason})" for n, reason in reasons.items())
     return [f"read by OCR ({engine.name}, {OCR_DPI} dpi): page {listed}"]
 
@@ -252,67 +269,82 @@ def _default_engine() -> OcrEngine:
     return default_engine()
 
 
-def _scanned_page(page: pymupdf.Page, engine: OcrEngine) -> _Page:
-    """The page read from its image: rules found in it (or inferred), OCR words placed in cells."""
-    from . import ocr
+def _scanned_page(page: pymupdf.Page, engine: OcrEngine, settings: Settings) -> _Page:
+    """The page read from its image: ruled tables cell by cell, the rest as OCR words (see ``scanned``)."""
+    from . import ocr, scanned
 
-    image = ocr.page_image(_grey(page), OCR_DPI)
-    words = engine.recognize(image.png, OCR_DPI)
-    grids = _scan_grids(image, words)
-    result = _Page(number=page.number + 1, height=page.rect.height, has_images=True, route="ocr")
-    if image.skew:
-        result.warnings.append(f"page {result.number} was scanned {abs(image.skew):.2f}° askew; "
+    number = page.number + 1
+    gray, dpi = _grey(page, settings)
+    scan = scanned.prepare(gray, dpi)
+    grids = _grids(_merge_rules([_Rule(*s) for s in scan.rules.horizontal]),
+                   _merge_rules([_Rule(*s) for s in scan.rules.vertical]))
+    cells = iter(scanned.read_cells(scan, [g.span_box(i) for g in grids for i in range(len(g.spans))], engine))
+    result = _Page(number=number, height=page.rect.height, has_images=True, route="ocr")
+    if dpi < OCR_DPI:
+        result.warnings.append(f"page {number} ({page.rect.width:,.0f}×{page.rect.height:,.0f} pt) was read at "
+                               f"{dpi:.0f} dpi to stay within {settings.max_render_pixels:,} pixels "
+                               "(max_render_pixels)")
+    if scan.skew:
+        result.warnings.append(f"page {number} was scanned {abs(scan.skew):.2f}° askew; "
                                "it was straightened before OCR")
-    cell_fragments: list[list[list[_Fragment]]] = [[[] for _ in g.spans] for g in grids]
-    for place, fragment in _placed_words(words, grids):
-        if place is None:
-            fragment.text = ocr.clean_text(fragment.text)
-            result.lines.append(fragment)
-        else:
-            cell_fragments[place[0]][place[1]].append(fragment)
-    result.tables = [
-        _PageTable(result.number, grid, [ocr.clean_cell(_cell_text(frags)) for frags in cell_fragments[i]],
-                   route="ocr", confidences=[_lowest(frags) for frags in cell_fragments[i]])
-        for i, grid in enumerate(grids)
+    for grid in grids:
+        read = [next(cells) for _ in grid.spans]
+        result.tables.append(_PageTable(number, grid, [ocr.clean_cell(_cell_lines_text(c)) for c in read],
+                                        route="ocr", confidences=[_cell_confidence(c) for c in read]))
+    words = scanned.outside_words(scan, [g.bbox for g in grids], engine)
+    unruled, words = ocr.unruled_tables(words)
+    result.row_tables = [
+        [[_Fragment(ocr.clean_cell(run.text), run.bbox, round(run.confidence, 4)) for run in row] for row in table]
+        for table in unruled
     ]
+    for fragment in _line_fragments(words):
+        fragment.text = ocr.clean_text(fragment.text)
+        result.lines.append(fragment)
     return result
 
 
-def _grey(page: pymupdf.Page) -> np.ndarray:
+def _grey(page: pymupdf.Page, settings: Settings) -> tuple[np.ndarray, float]:
+    """The page rendered in grey at OCR_DPI, or lower when that would take more than
+    ``settings.max_render_pixels`` pixels (a page drawn 14,400 pt wide is not rendered in full)."""
     import numpy as np  # only when a page needs OCR: numpy comes with the OCR dependency
 
-    pix = page.get_pixmap(dpi=OCR_DPI, colorspace=pymupdf.csGRAY, alpha=False)
-    return np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.stride)[:, : pix.width]
+    inches = (page.rect.width / 72) * (page.rect.height / 72)
+    dpi = float(OCR_DPI)
+    if inches * dpi * dpi > settings.max_render_pixels:
+        dpi = 0.995 * (settings.max_render_pixels / inches) ** 0.5  # the renderer rounds sizes up
+        if dpi < MIN_OCR_DPI:
+            raise errors.TooLarge(
+                f"page {page.number + 1} is {page.rect.width:,.0f}×{page.rect.height:,.0f} pt: within "
+                f"max_render_pixels={settings.max_render_pixels:,} it could only be read at {dpi:.0f} dpi, "
+                f"under the {MIN_OCR_DPI} dpi OCR needs")
+    pix = page.get_pixmap(matrix=pymupdf.Matrix(dpi / 72, dpi / 72), colorspace=pymupdf.csGRAY, alpha=False)
+    gray = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.stride)[:, : pix.width]
+    return gray, dpi
 
 
-def _scan_grids(image: PageImage, words: list[OcrWord]) -> list[_Grid]:
-    """Grids from the rules found in the image; words outside them may still form a table printed
-    without rules, whose virtual rules (``ocr.inferred_rules``) then make grids like any others."""
-    from . import ocr
-
-    horizontal = [_Rule(*segment) for segment in image.horizontal]
-    vertical = [_Rule(*segment) for segment in image.vertical]
-    grids = _grids(_merge_rules(horizontal), _merge_rules(vertical))
-    extra_h, extra_v = ocr.inferred_rules([w for w in words if _place(grids, w.bbox) is None])
-    if not extra_h:
-        return grids
-    return _grids(_merge_rules(horizontal + [_Rule(*s) for s in extra_h]),
-                  _merge_rules(vertical + [_Rule(*s) for s in extra_v]))
+def _cell_lines_text(cell: CellText) -> str:
+    text = ""
+    for line in cell.lines:
+        text = _join_lines(text, line.text.strip())
+    return text
 
 
-def _placed_words(words: list[OcrWord], grids: list[_Grid]) -> list[tuple[tuple[int, int] | None, _Fragment]]:
-    """OCR words split like PDF text lines: per detected line, one fragment per cell it falls in."""
+def _cell_confidence(cell: CellText) -> float | None:
+    """The least certain line's; 0 for a cell with ink in which nothing was read (its blank is a
+    guess, so any value taken from it must be looked at unless an identity vouches for it)."""
+    values = [c for c in (line.confidence() for line in cell.lines) if c is not None]
+    if not values:
+        return 0.0 if cell.inked else None
+    return round(min(values), 4)
+
+
+def _line_fragments(words: list[OcrWord]) -> list[_Fragment]:
+    """OCR words outside tables, one fragment per detected line."""
     lines: dict[int, list[OcrWord]] = {}
     for word in words:
         lines.setdefault(word.line, []).append(word)
-    out: list[tuple[tuple[int, int] | None, _Fragment]] = []
-    for line in lines.values():
-        parts: dict[tuple[int, int] | None, list[OcrWord]] = {}
-        for word in sorted(line, key=lambda w: w.bbox[0]):
-            parts.setdefault(_place(grids, word.bbox), []).append(word)
-        for place, placed in parts.items():
-            out.append((place, _Fragment(_joined(placed), _union(w.bbox for w in placed), _confidence(placed))))
-    return out
+    return [_Fragment(_joined(sorted(line, key=lambda w: w.bbox[0])), _union(w.bbox for w in line), _confidence(line))
+            for line in lines.values()]
 
 
 def _confidence(words: list[OcrWord]) -> float:
@@ -329,11 +361,6 @@ def _joined(words: list[OcrWord]) -> str:
         gap = prev is not None and word.bbox[0] - prev.bbox[2] > 0.5 * (word.bbox[3] - word.bbox[1])
         text += (" " if gap else "") + word.text
     return text
-
-
-def _lowest(fragments: list[_Fragment]) -> float | None:
-    values = [f.confidence for f in fragments if f.confidence is not None]
-    return round(min(values), 4) if values else None
 
 
 def _read_page(page: pymupdf.Page) -> _Page:
@@ -624,9 +651,10 @@ def _repeated_edge_lines(pages: list[_Page]) -> set[str]:
 
 
 # ---- pages → blocks --------------------------------------------------------------------------
-def _page_items(page: _Page) -> list[_Fragment | _PageTable]:
+def _page_items(page: _Page) -> list[_Fragment | _PageTable | _RowTable]:
     """Text lines and tables of a page in reading order."""
-    keyed: list[tuple[float, _Fragment | _PageTable]] = [(t.grid.ys[0], t) for t in page.tables]
+    keyed: list[tuple[float, _Fragment | _PageTable | _RowTable]] = [(t.grid.ys[0], t) for t in page.tables]
+    keyed += [(min(f.bbox[1] for f in rows[0]), _RowTable(page.number, rows)) for rows in page.row_tables]
     for row in _visual_rows(page.lines):
         top = min(frag.bbox[1] for frag in row)
         keyed += [(top, frag) for frag in row]
@@ -634,25 +662,54 @@ def _page_items(page: _Page) -> list[_Fragment | _PageTable]:
     return [item for _, item in keyed]
 
 
+@dataclass
+class _Chain:
+    """Page tables that continue one another: native ones become one block, scanned ones one block
+    per page (see ``_scan_blocks``). ``shifts`` align each page's x-positions with the first page's."""
+
+    tables: list[_PageTable]
+    reasons: list[str] = field(default_factory=list)
+    shifts: list[float] = field(default_factory=lambda: [0.0])
+
+
 def _assemble(pages: list[_Page]) -> list[TextBlock | TableBlock]:
-    """Blocks in reading order; a table continued on the next page is one block."""
-    groups: list[TextBlock | tuple[list[_PageTable], list[str]]] = []
+    """Blocks in reading order; a native table continued on the next page is one block, a scanned
+    one is a block per page that says which page's table it continues."""
+    groups: list[TextBlock | _Chain | _RowTable] = []
     for page in pages:
         for item in _page_items(page):
             if isinstance(item, _Fragment):
                 where = Where(page=page.number, bbox=item.bbox, route=page.route, confidence=item.confidence)
                 groups.append(TextBlock(text=item.text, where=where))
                 continue
+            if isinstance(item, _RowTable):
+                groups.append(item)
+                continue
             last = groups[-1] if groups else None
-            if isinstance(last, tuple) and (reason := _continues(last[0][-1], item)) is not None:
-                last[0].append(item)
-                last[1].append(reason)
+            if isinstance(last, _Chain) and item.route == "ocr" == last.tables[-1].route:
+                found = _continues_scan(last.tables[-1], item)
+                if found is not None:
+                    last.tables.append(item)
+                    last.reasons.append(found[0])
+                    last.shifts.append(last.shifts[-1] + found[1])
+                    continue
+            reason = _continues(last.tables[-1], item) if isinstance(last, _Chain) and item.route == "native" else None
+            if isinstance(last, _Chain) and reason is not None:
+                last.tables.append(item)
+                last.reasons.append(reason)
             else:
-                groups.append(([item], []))
-    return [
-        _table_block(group[0], group[1], index) if isinstance(group, tuple) else group
-        for index, group in enumerate(groups)
-    ]
+                groups.append(_Chain([item]))
+    blocks: list[TextBlock | TableBlock] = []
+    for group in groups:
+        if isinstance(group, TextBlock):
+            blocks.append(group)
+        elif isinstance(group, _RowTable):
+            blocks.append(_rows_block(group, len(blocks)))
+        elif group.tables[0].route == "ocr":
+            blocks += _scan_blocks(group, len(blocks))
+        else:
+            blocks.append(_table_block(group.tables, group.reasons, len(blocks)))
+    return blocks
 
 
 def _continues(prev: _PageTable, nxt: _PageTable) -> str | None:
@@ -672,6 +729,92 @@ def _continues(prev: _PageTable, nxt: _PageTable) -> str | None:
             f"{fewer.page} are among the {len(more.grid.xs)} on page {more.page}"
         )
     return None
+
+
+# ---- scanned tables: one block per page ------------------------------------------------------
+SCAN_SNAP = 4.0  # pt: column positions of two scanned pages agree within this once their edges are aligned
+HEADER_MATCH = 0.7  # share of a row's non-empty cells that must read the same for it to repeat a header row
+
+
+def _continues_scan(prev: _PageTable, nxt: _PageTable) -> tuple[str, float] | None:
+    """Why scanned ``nxt`` (first on its page) continues ``prev`` (last on the page before), and the
+    shift that aligns its x-positions with ``prev``'s; or None.
+
+    Two scans of one table are never placed alike on their pages (the sheet sits differently on the
+    glass, straightening turns about the page centre), so the columns are compared once the
+    tables' outer edges are aligned, with the tolerance of a rule's position in a scan."""
+    if nxt.page != prev.page + 1:
+        return None
+    a, b = prev.grid.xs, nxt.grid.xs
+    if abs((a[-1] - a[0]) - (b[-1] - b[0])) > SCAN_SNAP:
+        return None
+    shift = ((a[0] - b[0]) + (a[-1] - b[-1])) / 2
+    b = [x + shift for x in b]
+    fewer, more = (b, a) if len(b) < len(a) else (a, b)
+    # each boundary of the narrower grid must match exactly one of the other, or columns would blur
+    if not all(sum(abs(x - y) <= SCAN_SNAP for y in more) == 1 for x in fewer):
+        return None
+    if len(a) == len(b):
+        return f"same {len(a)} column positions ±{SCAN_SNAP:g}pt once the table edges are aligned", shift
+    return (f"same outer edges, and the {len(fewer)} column positions of page "
+            f"{nxt.page if fewer is b else prev.page} are among the {len(more)} of page "
+            f"{prev.page if fewer is b else nxt.page} (±{SCAN_SNAP:g}pt)"), shift
+
+
+def _scan_blocks(chain: _Chain, first_index: int) -> list[TableBlock]:
+    """A grid block per page of a scanned table, all on the same columns (the union of the pages'
+    column positions, aligned), each continuation saying so in its evidence."""
+    xs = _positions([x + shift for table, shift in zip(chain.tables, chain.shifts) for x in table.grid.xs],
+                    SCAN_SNAP)
+    blocks: list[TableBlock] = []
+    for k, (table, shift) in enumerate(zip(chain.tables, chain.shifts)):
+        index = first_index + k
+        rows = len(table.grid.ys) - 1
+        column = [min(range(len(xs)), key=lambda j: abs(xs[j] - (x + shift))) for x in table.grid.xs]
+        spans = [
+            _Span(r0, column[c0], r1, column[c1], table.texts[i], table.page, table.grid.span_box(i), "ocr",
+                  table.confidence(i))
+            for i, (r0, c0, r1, c1) in enumerate(table.grid.spans)
+        ]
+        grid = _expand(spans, rows, index)
+        evidence = [f"page {table.page}: {rows}×{len(xs) - 1} grid from the ruling lines of the scan"]
+        if k:
+            evidence.append(f"continues the table of page {chain.tables[k - 1].page}: {chain.reasons[k - 1]}")
+            repeated = _repeated_header_rows(blocks[0].rows, grid)
+            if repeated:
+                evidence.append(f"rows 1-{repeated} repeat the header rows of page {chain.tables[0].page}")
+        blocks.append(TableBlock(rows=grid, where=Where(page=table.page, bbox=table.grid.bbox, table=index,
+                                                        route="ocr"), evidence=evidence))
+    return blocks
+
+
+def _repeated_header_rows(first: list[list[Cell]], page: list[list[Cell]]) -> int:
+    """How many rows opening ``page`` read as the rows opening ``first`` (a header printed again)."""
+    count = 0
+    for a, b in zip(first, page):
+        texts = [(_squeezed(x.text), _squeezed(y.text)) for x, y in zip(a, b) if x.text or y.text]
+        if not texts or sum(x == y for x, y in texts) < HEADER_MATCH * len(texts):
+            break
+        count += 1
+    return count if count < min(len(first), len(page)) else 0
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _rows_block(table: _RowTable, index: int) -> TableBlock:
+    """A table printed without rules: its rows' runs in order, with no claim that columns line up."""
+    rows = [
+        [Cell(text=frag.text, where=Where(page=table.page, bbox=frag.bbox, table=index, row=r, col=c, route="ocr",
+                                          confidence=frag.confidence))
+         for c, frag in enumerate(row)]
+        for r, row in enumerate(table.rows)
+    ]
+    bbox = _union(f.bbox for row in table.rows for f in row)
+    return TableBlock(rows=rows, geometry="rows", where=Where(page=table.page, bbox=bbox, table=index, route="ocr"),
+                      evidence=[f"page {table.page}: {len(rows)} rows of a table printed without rules "
+                                "(runs of words in reading order; columns not known)"])
 
 
 @dataclass(slots=True)

@@ -25,9 +25,22 @@ from ..identities import Equation, evaluate, propagate
 from .readings import CellRead, Reading
 
 UPPER = 10_000_000  # no count of applications or cases comes near this
-SOLVE_SECONDS = 5.0  # per CP-SAT call; a call that runs out proves nothing
-MAX_ROUNDS = 400  # backbone rounds; each removes at least one cell, so this is never the binding limit
-ROUND_SECONDS = 0.2  # a backbone round's search for the most different solution; any answer will do
+
+
+def _upper(rows: Mapping[str, Sequence[Reading]]) -> int:
+    """A bound on any cell: where the identities hold, a cell is a sum or difference of printed
+    values, so never above all of them together. Tight domains keep the search small."""
+    total = 0
+    for readings in rows.values():
+        total += max((sum(c.value for c in r.cells.values() if c.value is not None) for r in readings), default=0)
+    return min(UPPER, max(10, 2 * total))
+# Limits are CP-SAT's deterministic time (about a second of work each), not the clock: the same
+# document gets the same answer on a busy machine as on an idle one.
+SOLVE_WORK = 5.0  # per CP-SAT call; a call that runs out proves nothing
+MAX_ROUNDS = 60  # backbone rounds (each settles at least one cell); past them, unsettled cells are flagged
+MISPRINT_ROUNDS = 12  # a misprint can be in one cell per solution: past these, every candidate is in doubt
+BACKBONE_WORK = 3.0  # the whole backbone search of one table; past it, unsettled cells are flagged
+ROUND_WORK = 0.2  # a backbone round's search for the most different solution; any answer will do
 
 
 @dataclass
@@ -81,16 +94,18 @@ def _searched(rows: Mapping[str, Sequence[Reading]], names: list[str], equations
     from ortools.sat.python import cp_model  # imported on first need: most tables never get here
 
     model = cp_model.CpModel()
+    upper = _upper(rows)
     terms: dict[str, cp_model.IntVar | int] = {}
     choices: dict[str, list[cp_model.IntVar]] = {}
     open_vars: dict[str, cp_model.IntVar] = {}
-    blanks: list[str] = []  # cells left open (blank or not printed) in the one reading of their row
+    blanks: list[str] = []  # cells printed blank, or of a row not printed at all (one reading each)
     for name in names:
         readings = rows[name]
         if len(readings) == 1:
+            unprinted_row = all(c.kind == "missing" for c in readings[0].cells.values())
             for key, cell in readings[0].cells.items():
-                terms[key] = cell.value if cell.value is not None else _open(model, open_vars, key)
-                if cell.value is None:
+                terms[key] = cell.value if cell.value is not None else _open(model, open_vars, key, upper)
+                if cell.kind == "blank" or unprinted_row:
                     blanks.append(key)
             continue
         picks = [model.NewBoolVar(f"{name}#{i}") for i in range(len(readings))]
@@ -102,7 +117,7 @@ def _searched(rows: Mapping[str, Sequence[Reading]], names: list[str], equations
             if None not in printed and len(set(printed)) == 1:
                 terms[key] = printed[0]  # type: ignore[assignment]
                 continue
-            var = model.NewIntVar(0, UPPER, key)
+            var = model.NewIntVar(0, upper, key)
             for pick, value in zip(picks, printed):
                 if value is not None:
                     model.Add(var == value).OnlyEnforceIf(pick)
@@ -167,8 +182,8 @@ def _searched(rows: Mapping[str, Sequence[Reading]], names: list[str], equations
     alternatives = {k: v for k, v in alternatives.items() if not k.startswith((_PRINTED, _SUSPECT))}
     incomplete = [k for k in incomplete if not k.startswith((_PRINTED, _SUSPECT))]
     if not tracked_suspects and any(s0.get(k) or alternatives.get(k, [0]) != [0] for k in blanks):
-        # An open cell (blank, or not printed) admits a value only if it is not 0; read as the 0 such
-        # a cell usually means, the print would be wrong in one cell instead: that cell is in doubt.
+        # A blank cell (or a row not printed) admits a value only if it is not 0; read as the 0 a
+        # blank usually means, the print would be wrong in one cell instead: that cell is in doubt.
         doubted |= _misprint_if_blanks_are_zero(suspect_model, suspects, terms, blanks)
     if not proven:
         incomplete = sorted(set(incomplete) | set(variables))
@@ -235,7 +250,7 @@ def _misprint_if_blanks_are_zero(suspect_model, suspects: dict, terms: dict, bla
         return set()
     tracked = {f"{_SUSPECT}{k}": v for k, v in suspects.items()}
     s0 = {k: first.Value(v) for k, v in tracked.items()}
-    alternatives, incomplete = _backbone(zero, tracked, s0)
+    alternatives, incomplete = _backbone(zero, tracked, s0, rounds=MISPRINT_ROUNDS)
     found = {k for k, v in s0.items() if v} | set(alternatives) | set(incomplete)
     return {k.removeprefix(_SUSPECT) for k in found}
 
@@ -289,7 +304,7 @@ def _least_broken(model, broken: list) -> tuple[int | None, object | None]:
     return None, None
 
 
-PREFERENCE_SECONDS = 0.5  # the shown solution is a preference: a short search is enough
+PREFERENCE_WORK = 0.5  # the shown solution is a preference: a short search is enough
 
 
 def _preferred(bound, choices: dict, rows: Mapping[str, Sequence[Reading]], variables: dict, s0: dict[str, int],
@@ -308,13 +323,13 @@ def _preferred(bound, choices: dict, rows: Mapping[str, Sequence[Reading]], vari
     worst = sum(max(r.penalty for r in rows[name]) for name in choices) + 1
     model.Minimize(sum(broken) * worst + sum(penalty))  # a solution without a misprint first
     solver = _solver()
-    solver.parameters.max_time_in_seconds = PREFERENCE_SECONDS
+    solver.parameters.max_deterministic_time = PREFERENCE_WORK
     status = solver.Solve(model)
     return solver if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 
 
-def _open(model, open_vars: dict, key: str):
-    var = model.NewIntVar(0, UPPER, key)
+def _open(model, open_vars: dict, key: str, upper: int):
+    var = model.NewIntVar(0, upper, key)
     open_vars[key] = var
     return var
 
@@ -325,7 +340,7 @@ def _solver():
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1  # deterministic, and the machine's other core serves the batch
     solver.parameters.random_seed = 0
-    solver.parameters.max_time_in_seconds = SOLVE_SECONDS
+    solver.parameters.max_deterministic_time = SOLVE_WORK
     # The models are small (hundreds of booleans): presolve and probing cost more than they save
     # (measured: 0.31 s → 0.035 s per optimisation on sample 001).
     solver.parameters.cp_model_presolve = False
@@ -333,7 +348,8 @@ def _solver():
     return solver
 
 
-def _backbone(model, variables: dict, shown: dict[str, int]) -> tuple[dict[str, list[int]], list[str]]:
+def _backbone(model, variables: dict, shown: dict[str, int],
+              rounds: int = MAX_ROUNDS) -> tuple[dict[str, list[int]], list[str]]:
     """Cells of ``variables`` on which admissible solutions disagree (with the other values found), and
     the cells left unsettled if a solve ran out of time."""
     from ortools.sat.python import cp_model
@@ -351,13 +367,18 @@ def _backbone(model, variables: dict, shown: dict[str, int]) -> tuple[dict[str, 
     # short search finds: every answer settles many ambiguous cells at once.
     model.Maximize(sum(differs.values()))
     unsettled = set(variables)
-    for _ in range(MAX_ROUNDS):
+    spent = 0.0
+    for _ in range(rounds):
+        if spent > BACKBONE_WORK:
+            return alternatives, sorted(unsettled)  # out of work: what is left stays unproven
         solver = _solver()
-        solver.parameters.max_time_in_seconds = ROUND_SECONDS
+        solver.parameters.max_deterministic_time = ROUND_WORK
         status = solver.Solve(model)
+        spent += solver.deterministic_time
         if status == cp_model.UNKNOWN:  # no answer yet: ask again, for any answer, with the full time
             solver = _solver()
             status = solver.Solve(_feasibility(model))
+            spent += solver.deterministic_time
         if status == cp_model.INFEASIBLE:
             return alternatives, []
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -32,8 +32,8 @@ def read_table4(records: list[Record], doc: Document) -> tuple[Solution, bool] |
         pinned = _pinned(rec.slots, columns) if columns else None
         slots += pinned if pinned is not None else ordered_slots(rec.slots)
     slots = _trim(slots)
-    if not any(s.piece.kind == "num" or s.piece.text for s in slots):
-        return None  # no value and no printed mark: nothing of table 四 is here
+    if not any(s.piece.kind == "num" or s.piece.text or s.pin for s in slots):
+        return None  # no value, no printed mark, no cell the header binds: nothing of table 四 is here
     readings, complete = _readings(slots)
     if not readings:
         return None

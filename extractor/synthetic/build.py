@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .fuzz import choose_case, make_case
 from .html_page import HtmlOptions
 from .layout import build_document
 from .render import EXTENSIONS, render
@@ -34,6 +35,7 @@ SET_PREFIX = "syn_"
 GOLD_SUFFIX = ".gold.json"
 DEFAULT_N = 48
 DEFAULT_SEED = 20241
+DEFAULT_RENDERINGS = 192  # documents drawn from the fuzz's choice space (printings × renderings)
 _QUIRKS_PER_DOCUMENT = (1, 2, 2, 3, 3, 4)
 _SPECIAL_PER_DOCUMENT = (1, 1, 2)
 
@@ -129,15 +131,33 @@ def make_document(plan: Plan, seed: int) -> tuple[bytes, dict[str, Any]]:
         "implied": hidden_keys(variant),
         "must_flag": must_flag,
         "notes": notes,
+        "rendering": plan.fmt,
     }
     return data, gold
+
+
+def rendering_name(index: int, fmt: str, suffix: str) -> str:
+    return f"{SET_PREFIX}r{index:03d}_{fmt}.{suffix}"
+
+
+def make_rendering(index: int, seed: int) -> tuple[str, bytes, dict[str, Any]]:
+    """One document of the fuzz's choice space (``fuzz.choose_case``): its name, bytes and gold."""
+    rng = random.Random(f"rendering:{seed}:{index}")
+    case = choose_case(rng.choice, rng.randrange(2**31))
+    generated = make_case(case)
+    name = rendering_name(index, case.render.fmt, generated.suffix)
+    gold = {**generated.gold, "document": name, "rendering": case.render.fmt, "aliases": {},
+            "notes": [f"Drawn from the fuzz choice space (extractor.synthetic.fuzz, seed {seed}, document {index}).",
+                      *generated.gold["notes"]]}
+    return name, generated.data, gold
 
 
 def gold_bytes(gold: dict[str, Any]) -> bytes:
     return (json.dumps(gold, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
-def build_set(out_dir: Path, n: int = DEFAULT_N, seed: int = DEFAULT_SEED) -> list[Path]:
+def build_set(out_dir: Path, n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
+              renderings: int = DEFAULT_RENDERINGS) -> list[Path]:
     """Write the set's documents and golds (``<document>.gold.json``) to ``out_dir``.
 
     Files of an earlier set (``syn_*``) that this set does not contain are removed, so the folder
@@ -148,6 +168,10 @@ def build_set(out_dir: Path, n: int = DEFAULT_N, seed: int = DEFAULT_SEED) -> li
         data, gold = make_document(plan, seed)
         files[plan.name] = data
         files[plan.name + GOLD_SUFFIX] = gold_bytes(gold)
+    for index in range(renderings):
+        name, data, gold = make_rendering(index, seed)
+        files[name] = data
+        files[name + GOLD_SUFFIX] = gold_bytes(gold)
     for stale in out_dir.glob(f"{SET_PREFIX}*"):
         if stale.name not in files:
             stale.unlink()
@@ -156,12 +180,13 @@ def build_set(out_dir: Path, n: int = DEFAULT_N, seed: int = DEFAULT_SEED) -> li
     return [out_dir / name for name in files if not name.endswith(GOLD_SUFFIX)]
 
 
-def check_set(out_dir: Path, n: int = DEFAULT_N, seed: int = DEFAULT_SEED) -> list[str]:
+def check_set(out_dir: Path, n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
+              renderings: int = DEFAULT_RENDERINGS) -> list[str]:
     """Differences between ``out_dir`` and a fresh build: 'missing: …', 'differs: …', 'unexpected: …'.
     An empty list means the committed set is current."""
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp)
-        build_set(fresh, n, seed)
+        build_set(fresh, n, seed, renderings)
         expected = {p.name: p.read_bytes() for p in fresh.glob(f"{SET_PREFIX}*")}
     present = {p.name: p for p in out_dir.glob(f"{SET_PREFIX}*")} if out_dir.is_dir() else {}
     problems = [f"missing: {name}" for name in sorted(expected.keys() - present.keys())]

@@ -11,7 +11,7 @@ extractor must flag what it cannot prove, and the property test checks exactly t
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ from ..template import all_keys, request_key, table3_rows
 from . import prose
 from .model import Heading
 from .printed import PrintChoices, Printed, print_tables
-from .renderings import FuzzDocument, RenderChoices, Rendered, render
+from .renderings import FORMATS, TEXT_FORMATS, FuzzDocument, RenderChoices, Rendered, render
 from .values import Values, make_values
 
 
@@ -48,6 +48,46 @@ class Generated:
     data: bytes
     suffix: str
     gold: dict[str, Any]
+
+
+def choose_case(pick: Callable[[Sequence[Any]], Any], seed: int) -> FuzzCase:
+    """A case from the choice space: ``pick(options)`` returns one of the options (hypothesis's
+    ``sampled_from`` in the property test, ``random.choice`` for the labelled set). Repeated options
+    weigh the common printings; every combination is reachable."""
+    fmt = pick(FORMATS)
+    text = fmt in TEXT_FORMATS
+    yes_no = (False, True)
+    render = RenderChoices(
+        fmt=fmt,
+        page_break=pick((0, 0, 1, 2)),
+        break_at=pick((0.2, 0.5, 0.8)),
+        detached=text and pick(yes_no),
+        split_spans=fmt == "html" and pick(yes_no),
+        gbk=fmt == "html" and pick(yes_no),
+        nbsp=fmt == "html" and pick(yes_no),
+        cell_indent=pick(yes_no) if fmt == "cells" else True,
+        one_line=fmt == "glued" and pick(yes_no),
+    )
+    format_2019 = pick((False, False, False, True))
+    printing = PrintChoices(
+        blank_rate=pick((0.0, 0.0, 0.3, 1.0)),
+        blank_mark=pick(("", "", "—", "-", "/", "无")),
+        blank_tables=pick((("table3",), ("table3", "table4"), ("table2", "table3", "table4"))),
+        no_other_col=pick(yes_no),
+        no_query_row=pick((False, False, True)),
+        single_other=not format_2019 and pick((False, False, True)),
+        dropped_cells=pick((0, 0, 0, 1, 2)) if fmt not in ("docx", "pdf") else 0,  # grids keep every cell
+        note=pick(yes_no),
+        units=pick((False, False, True)),
+        thousands=pick(yes_no),
+        fullwidth=pick((False, False, True)),
+        wrong_total=pick((False, False, False, True)),
+        typo=pick(("", "", "fagui", "zhi")),
+        enum_comma=pick(yes_no),
+        other_label=pick(yes_no),
+    )
+    return FuzzCase(seed=seed, render=render, print=printing, dense=pick((False, False, True)),
+                    format_2019=format_2019)
 
 
 def make_case(case: FuzzCase) -> Generated:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from .model import Heading, Paragraph
+from .word import pin_properties, pin_zip
 from .printed import PCell, PTable
 
 FORMATS: tuple[str, ...] = ("html", "docx", "markdown", "tabs_grid", "tabs_paste", "spaces", "cells", "glued", "pdf")
@@ -234,9 +235,10 @@ def _docx(doc: FuzzDocument, choices: RenderChoices, rng: random.Random) -> Rend
             for part in _pieces(block, choices):
                 _docx_table(word, part)
                 word.add_paragraph("")
+    pin_properties(word, doc.title, "")
     buffer = io.BytesIO()
     word.save(buffer)
-    return Rendered(buffer.getvalue(), "docx")
+    return Rendered(pin_zip(buffer.getvalue()), "docx")  # the same case gives the same bytes
 
 
 def _docx_table(word, table: PTable) -> None:
@@ -294,7 +296,8 @@ def _pdf(doc: FuzzDocument, choices: RenderChoices, rng: random.Random) -> Rende
                     new_page()
                 _pdf_table(pdf, part, state, new_page)
     pdf.subset_fonts()
-    return Rendered(pdf.tobytes(garbage=3, deflate=True), "pdf")
+    pdf.set_metadata({"title": doc.title, "producer": "extractor.synthetic", "creator": "extractor.synthetic"})
+    return Rendered(pdf.tobytes(garbage=3, deflate=True, no_new_id=True), "pdf")
 
 
 def _pdf_table(pdf, table: PTable, state: dict, new_page: Callable[[], None]) -> None:

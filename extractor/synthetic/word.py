@@ -21,7 +21,7 @@ _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 
 def render_docx(doc: Document) -> bytes:
     word = docx.Document()
-    _pin_properties(word, doc)
+    pin_properties(word, doc.title, doc.org)
     title = word.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     title.add_run(doc.title).bold = True
@@ -34,14 +34,14 @@ def render_docx(doc: Document) -> bytes:
             _add_table(word, block)
     buffer = io.BytesIO()
     word.save(buffer)
-    return _pin_zip(buffer.getvalue())
+    return pin_zip(buffer.getvalue())
 
 
-def _pin_properties(word: WordDocument, doc: Document) -> None:
+def pin_properties(word: WordDocument, title: str, author: str) -> None:
     props = word.core_properties
-    props.title = doc.title
-    props.author = doc.org
-    props.last_modified_by = doc.org
+    props.title = title
+    props.author = author
+    props.last_modified_by = author
     props.comments = ""
     props.revision = 1
     props.created = _FIXED_TIME
@@ -64,7 +64,7 @@ def _add_table(word: WordDocument, table: Table) -> None:
         cells[r][c].text = cell.text
 
 
-def _pin_zip(data: bytes) -> bytes:
+def pin_zip(data: bytes) -> bytes:
     """The same archive with every member's timestamp fixed, members in their original order."""
     source = zipfile.ZipFile(io.BytesIO(data))
     buffer = io.BytesIO()
