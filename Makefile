@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: samples test install clean live-llm
+.PHONY: samples test lint install system-packages clean live-llm
 PORT ?= 8089
 
 $(BIN)/extractor: pyproject.toml
@@ -19,9 +19,22 @@ samples: install
 	$(BIN)/extractor extract evals/samples/*.txt --flat --out out/samples
 	@echo "results in out/samples/"
 
-# the eval gate (accuracy and silent-error thresholds of evals/thresholds.json), then pytest
-test: install
+# LibreOffice, Chromium and CJK fonts (extractor/tools.py) via apt-get when run as root or with
+# sudo; otherwise the tests and eval sets that need them are skipped, one loud line each.
+system-packages: install
+	@PY=$(BIN)/python sh scripts/system_packages.sh
+
+# ruff and mypy, configured in pyproject.toml
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# the eval gate (accuracy and silent-error thresholds of evals/thresholds.json), lint, then pytest
+# (last, so its summary closes the run)
+test: install system-packages
 	$(BIN)/extractor eval evals/samples evals/synthetic evals/real evals/pdf_native evals/scanned evals/office --out runs/ci
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 # Live LLM check, not in CI: a local llama.cpp server with Gemma 3 270M, `--llm always` on the samples.

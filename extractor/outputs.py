@@ -1,4 +1,9 @@
-"""Writing results: rich or flat JSON, to stdout or one file per document."""
+"""Writing results of ``extractor extract``: rich or flat JSON, to stdout or one file per document.
+
+On stdout, ``--flat`` is always JSON Lines: one flat object per line, one line per document, however
+many documents (so ``extract a.pdf --flat | jq`` and a loop over files read the same shape). The
+rich result is pretty-printed for one document and JSON Lines for several.
+"""
 from __future__ import annotations
 
 import json
@@ -7,32 +12,28 @@ from pathlib import Path
 from typing import TextIO
 
 from .flat import flat
-from .llm.factory import assistant_from_settings
-from .pipeline import extract
+from .pipeline import Extractor
 from .report import Result
-from .settings import Settings
 
 
-def to_json(result: Result, as_flat: bool) -> str:
+def to_json(result: Result, as_flat: bool, indent: int | None = None) -> str:
     if as_flat:
-        return json.dumps(flat(result), ensure_ascii=False, indent=1)
-    return result.model_dump_json(indent=1, exclude_none=True)
+        return json.dumps(flat(result), ensure_ascii=False, indent=indent)
+    return result.model_dump_json(indent=indent, exclude_none=True)
 
 
-def extract_to(paths: Iterable[Path], settings: Settings, flat: bool, out_dir: Path | None, stdout: TextIO) -> int:
+def extract_to(paths: Iterable[Path], extractor: Extractor, flat: bool, out_dir: Path | None, stdout: TextIO) -> int:
     """Extract each file; every document yields a JSON object whatever its status (exit 0)."""
     paths = list(paths)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-    assistant = assistant_from_settings(settings)  # None unless an LLM endpoint is configured
+    pretty = 1 if (out_dir is not None or (len(paths) == 1 and not flat)) else None
     for path in paths:
-        result = extract(path, settings, assistant)
-        text = to_json(result, flat)
+        result = extractor.extract(path)
+        text = to_json(result, flat, pretty)
         if out_dir is not None:
             (out_dir / f"{Path(path).name}.json").write_text(text, encoding="utf-8")
             print(f"{result.status:13} {path}" + (f"  ({result.error})" if result.error else ""), file=stdout)
-        elif len(paths) == 1:
-            print(text, file=stdout)
         else:
-            print(json.dumps(json.loads(text), ensure_ascii=False), file=stdout)
+            print(text, file=stdout, flush=True)
     return 0

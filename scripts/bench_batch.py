@@ -75,8 +75,9 @@ def _varied_samples(folder: Path, n: int, rng: random.Random) -> int:
         body, year = i // 5, 2020 + i % 5
         s = body % len(texts)
         text = texts[s].replace("2024", str(year))
-        if orgs[s]:
-            text = text.replace(orgs[s], _place(body) + orgs[s])
+        org = orgs[s]
+        if org:
+            text = text.replace(org, _place(body) + org)
         text = DECISION_ROW.sub(lambda m: f"{m[1]}{m[2]}{rng.randint(0, 50000)}", text)
         (folder / f"sample_{i:04d}.txt").write_text(text, encoding="utf-8")
     return n
@@ -236,7 +237,7 @@ def report(work: Path, args: argparse.Namespace) -> None:
           f"this script: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     outcome = kill_and_resume(work / "mixed", work / "out-killed", work / "out-mixed", args.workers)
     print("kill -9 and resume: " + json.dumps(outcome, ensure_ascii=False))
-    if not all(outcome["identical"].values()):  # type: ignore[union-attr]
+    if not all(outcome["identical"].values()):  # type: ignore[attr-defined]
         raise SystemExit("resumed outputs differ from the uninterrupted run")
     if args.profile:
         profile(work / "text")

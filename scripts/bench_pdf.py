@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,14 +57,15 @@ class Run:
     score: dict
 
 
-def _scorer():
+def _scorer() -> Callable[[dict, dict], dict]:
     spec = importlib.util.spec_from_file_location("shared_score", SCORER)
+    assert spec is not None and spec.loader is not None, SCORER
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    spec.loader.exec_module(module)
     return module.score
 
 
-def run_one(path: Path, settings: Settings, engine: OcrEngine | None, score) -> Run:
+def run_one(path: Path, settings: Settings, engine: OcrEngine | None, score: Callable[[dict, dict], dict]) -> Run:
     data = path.read_bytes()
     source = Source(path=str(path), name=path.name, sha256="-", size=len(data), format=sniff(data, path.name))
     wall, cpu = time.perf_counter(), _cpu()
@@ -91,7 +93,8 @@ def report(label: str, runs: list[Run]) -> None:
     for r in runs:
         wrong = r.score["wrong"][:6]
         print(f"  {r.name[:60]:60s} {r.pages:2d} p  ingest {r.ingest / r.pages:6.3f} s/p "
-              f"(cpu {r.ingest_cpu / r.pages:6.3f})  end-to-end {r.total / r.pages:6.3f} s/p  acc {r.score['accuracy']:.4f}  silent "
+              f"(cpu {r.ingest_cpu / r.pages:6.3f})  end-to-end {r.total / r.pages:6.3f} s/p  "
+              f"acc {r.score['accuracy']:.4f}  silent "
               f"{r.score['silent_errors']}  {wrong if wrong else ''}")
     print(f"  ingest s/page: mean {sum(r.ingest for r in runs) / pages:.3f}, median {statistics.median(per_page):.3f}, "
           f"max {max(per_page):.3f}; cpu s/page {sum(r.ingest_cpu for r in runs) / pages:.3f}; "

@@ -29,7 +29,8 @@ import pymupdf
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extractor.ingest import pdf as pdf_reader, scanned  # noqa: E402
+from extractor.ingest import pdf as pdf_reader  # noqa: E402
+from extractor.ingest import scanned  # noqa: E402
 
 SCANNED = ROOT / "evals" / "scanned"
 DPI = 150

@@ -9,12 +9,14 @@ import json
 import sys
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from extractor.report import Report, Result
 
-TARGETS = {"report.schema.json": Report, "result.schema.json": Result}
+TARGETS: dict[str, type[BaseModel]] = {"report.schema.json": Report, "result.schema.json": Result}
 
 
-def render(model) -> str:
+def render(model: type[BaseModel]) -> str:
     return json.dumps(model.model_json_schema(), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 

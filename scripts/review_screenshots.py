@@ -30,7 +30,8 @@ from extractor.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "evals" / "samples"
-HTML_REPORT = ROOT / "evals" / "synthetic" / "syn_008_html_typo_fagui-no_other_col-no_query_row-fullwidth-gbk-chrome.html"
+HTML_REPORT = (ROOT / "evals" / "synthetic"
+               / "syn_008_html_typo_fagui-no_other_col-no_query_row-fullwidth-gbk-chrome.html")
 PDF_REPORT = ROOT.parent / "shared" / "real" / "huaian_hongze_2024.pdf"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]

@@ -57,8 +57,7 @@ def lying_docx(path: Path, inflated: int) -> Path:
     name = b"word/document.xml"
     # local header: uncompressed size at offset 22; central directory entry: at offset 24. With
     # zip64 the sizes are 0xFFFFFFFF and live in the extra field; rewrite that 8-byte value instead.
-    for signature, name_len_at, extra_len_at, size_at, fixed in ((b"PK\x03\x04", 26, 28, 22, 30),
-                                                                (b"PK\x01\x02", 28, 30, 24, 46)):
+    for signature, name_len_at, size_at, fixed in ((b"PK\x03\x04", 26, 22, 30), (b"PK\x01\x02", 28, 24, 46)):
         start = data.find(signature)
         while start != -1:
             n, e = struct.unpack_from("<HH", data, start + name_len_at)

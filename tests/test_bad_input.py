@@ -37,7 +37,8 @@ CASES = {
     "empty.txt": (b"", "failed", "empty"),
     "random.bin": (os.urandom(4096), "failed", "binary"),
     "truncated.docx": (None, "failed", "damaged"),
-    "article.txt": ("今天天气晴朗，市民纷纷外出踏青。公园里游人如织，春意盎然。".encode(), "not_a_report", "not look like"),
+    "article.txt": ("今天天气晴朗，市民纷纷外出踏青。公园里游人如织，春意盎然。".encode(), "not_a_report",
+                    "not look like"),
     "notazip.docx": (b"PK\x03\x04garbage", "failed", ""),
 }
 

@@ -18,10 +18,11 @@ import pytest
 from extractor.batch.crossyear import Doc, cross_checks, normalise_org
 from extractor.batch.engines import CRASH_MESSAGE
 from extractor.batch.inputs import collect
+from extractor.batch.jobs import extract
 from extractor.batch.progress import Progress
 from extractor.batch.runner import BatchError, run_batch
 from extractor.cli import main
-from extractor.pipeline import extract
+from extractor.report import Result
 from extractor.settings import Settings
 
 from .conftest import ROOT, SAMPLES
@@ -242,11 +243,11 @@ def test_ctrl_c_stops_cleanly_with_130_and_resumes(tmp_path: Path) -> None:
 # ---- a worker that dies ------------------------------------------------------------------------
 
 
-def crashing_extract(path, settings, assistant=None):  # type: ignore[no-untyped-def]
+def crashing_extract(path: str, settings: Settings) -> Result:
     """Stands in for a reader that segfaults on one hostile file (imported by spawned workers)."""
     if "hostile" in str(path):
         os._exit(70)
-    return extract(path, settings, assistant)
+    return extract(path, settings)
 
 
 def test_a_worker_crash_fails_that_document_only_and_for_this_run_only(tmp_path: Path) -> None:
@@ -346,11 +347,11 @@ def test_a_report_with_an_absent_value_reaches_the_review_queue(tmp_path: Path) 
 # ---- temporary failures: never a document's final result --------------------------------------------
 
 
-def slow_extract(path, settings, assistant=None):  # type: ignore[no-untyped-def]
+def slow_extract(path: str, settings: Settings) -> Result:
     """Stands in for a reader that hangs on one file (imported by spawned workers)."""
     if "slow" in str(path):
         time.sleep(3600)
-    return extract(path, settings, assistant)
+    return extract(path, settings)
 
 
 def test_a_document_past_its_timeout_fails_for_this_run_only(tmp_path: Path) -> None:
@@ -370,11 +371,11 @@ def test_a_document_past_its_timeout_fails_for_this_run_only(tmp_path: Path) -> 
     assert _rows(out)["slow.txt"]["status"] in ("ok", "needs_review")
 
 
-def vanishing_extract(path, settings, assistant=None):  # type: ignore[no-untyped-def]
+def vanishing_extract(path: str, settings: Settings) -> Result:
     """The input changes after the batch planned it (rewritten, or the share it lives on hiccups)."""
     if "vanishing" in str(path):
         Path(path).write_bytes(b"")
-    return extract(path, settings, assistant)
+    return extract(path, settings)
 
 
 def test_an_input_that_cannot_be_read_as_planned_is_tried_again(tmp_path: Path) -> None:
@@ -506,7 +507,8 @@ def test_tables_carry_format_reasons_flags_pages_types_and_a_field_dictionary(tm
     table = pq.read_table(out / "results.parquet")
     assert str(table.schema.field("active.admin_fees.amount_10k_yuan").type) == "decimal128(38, 6)"
     assert str(table.schema.field("requests.total.total").type) == "int64"
-    fees = dict(zip(table.column("document").to_pylist(), table.column("active.admin_fees.amount_10k_yuan").to_pylist()))
+    fees = dict(zip(table.column("document").to_pylist(),
+                    table.column("active.admin_fees.amount_10k_yuan").to_pylist()))
     assert str(fees[str(inputs / SAMPLE_FILES[0].name)]) == "5268464.211900"
 
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -516,12 +518,13 @@ def test_tables_carry_format_reasons_flags_pages_types_and_a_field_dictionary(tm
 
 
 def test_an_amount_that_is_not_a_decimal_keeps_the_column_text() -> None:
-    from extractor.batch.outputs import Detail, parquet_bytes
-
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from extractor.batch.outputs import Detail, parquet_bytes
+
     rows = [{"document": d, "status": "ok", "values": {"active.admin_fees.amount_10k_yuan": v}}
             for d, v in (("a", "12.5"), ("b", "约5")) ]
-    table = pq.read_table(pa.BufferReader(parquet_bytes(rows, [Detail(), Detail()], ["active.admin_fees.amount_10k_yuan"])))
+    fee = "active.admin_fees.amount_10k_yuan"
+    table = pq.read_table(pa.BufferReader(parquet_bytes(rows, [Detail(), Detail()], [fee])))
     assert table.column("active.admin_fees.amount_10k_yuan").to_pylist() == ["12.5", "约5"]

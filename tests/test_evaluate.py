@@ -7,8 +7,11 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,20 +19,20 @@ import pytest
 
 from extractor import __version__
 from extractor.cli import main
-from extractor.flat import flat
-from extractor.pipeline import extract
-from extractor.report import Result
-from extractor.settings import Settings
 from extractor.evaluate.measure import usage_counts
 from extractor.evaluate.metrics import bucket_index, calibration, section_of
 from extractor.evaluate.run import run_eval
 from extractor.evaluate.scoring import KeyRow, score_document
-from extractor.evaluate.screenshot import find_browser
 from extractor.evaluate.sets import LabelledDocument, SetError, discover
+from extractor.flat import flat
+from extractor.pipeline import Extractor, extract
+from extractor.report import Result
+from extractor.settings import Settings
 
-from .conftest import ROOT, SAMPLES, SYNTHETIC
+from .conftest import ROOT, SAMPLES, SYNTHETIC, needs_chromium
 
 REAL_SET = ROOT / "evals" / "real"
+OFFICE_SET = ROOT / "evals" / "office"
 SCRIPT = ROOT / "scripts" / "eval_screenshot.py"
 
 
@@ -51,9 +54,22 @@ class EvalRun:
         return next(d for d in self.record["documents"] if d["document"] == name)
 
 
-def evaluate(sets: list[Path], out: Path, **kwargs: Any) -> EvalRun:
+@dataclass(frozen=True)
+class Standin(Extractor):
+    """The one Extractor with its extraction replaced by ``fn`` (a deliberate bug, a crash, …)."""
+
+    fn: Callable[[Path, Settings], Result] = extract
+
+    def extract(self, path: str | Path) -> Result:
+        return self.fn(Path(path), self.settings)
+
+
+def evaluate(sets: list[Path], out: Path, extract_fn: Callable[[Path, Settings], Result] | None = None,
+             extractor: Extractor | None = None, **kwargs: Any) -> EvalRun:
     stdout, stderr = io.StringIO(), io.StringIO()
-    code = run_eval(sets, Settings(), out_dir=out, stdout=stdout, stderr=stderr, **kwargs)
+    if extractor is None:
+        extractor = Standin(Settings(), fn=extract_fn) if extract_fn else Extractor(Settings())
+    code = run_eval(sets, extractor, out_dir=out, stdout=stdout, stderr=stderr, **kwargs)
     return EvalRun(code, stdout.getvalue(), stderr.getvalue(), out)
 
 
@@ -350,9 +366,8 @@ def test_synthetic_set(tmp_path: Path, scorer) -> None:
 # --- the report in a real browser -----------------------------------------------------------------
 
 
+@needs_chromium
 def test_report_screenshot_in_headless_chromium(good: EvalRun, tmp_path: Path) -> None:
-    if find_browser() is None:
-        pytest.skip("no Chromium (Debian: apt-get install chromium); CI installs it")
     png = tmp_path / "report.png"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     done = subprocess.run([sys.executable, str(SCRIPT), str(good.out), "--out", str(png)],
@@ -360,3 +375,88 @@ def test_report_screenshot_in_headless_chromium(good: EvalRun, tmp_path: Path) -
     assert done.returncode == 0, done.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert png.stat().st_size > 10_000, "a blank page compresses to a few KB; the report should not"
+
+
+# --- the model, when --llm asks for it -------------------------------------------------------------
+
+SAMPLE_004 = "004_d2a4fd40b0e98510.txt"
+
+
+def _one_sample_set(tmp_path: Path) -> Path:
+    folder = tmp_path / "one"
+    folder.mkdir()
+    for name in (SAMPLE_004, SAMPLE_004 + ".gold.json"):
+        shutil.copy(SAMPLES / name, folder / name)
+    return folder
+
+
+def test_eval_with_llm_asks_the_model_and_counts_calls_and_tokens(tmp_path: Path) -> None:
+    from extractor.llm.factory import assistant_from_settings
+
+    from .llm_server import ScriptedServer, compute
+    from .test_llm import correct_model
+
+    folder = _one_sample_set(tmp_path)
+    gold = json.loads((folder / (SAMPLE_004 + ".gold.json")).read_text(encoding="utf-8"))["values"]
+    sections = {"problems": ["公开内容不够全面"], "improvements": ["加强培训"], "fee_statement": None}
+    model = correct_model(gold)
+    with ScriptedServer(compute(lambda r: sections if r.schema_name == "Sections56" else model(r))) as server:
+        settings = Settings(llm_base_url=server.base_url, llm_model="scripted-model", llm_use="always")
+        helper = assistant_from_settings(settings, cache_path=tmp_path / "answers.sqlite", sleep=lambda s: None)
+        run = evaluate([folder], tmp_path / "out", extractor=Extractor(settings, helper))
+        asked = len(server.requests)
+    record = run.record
+    assert run.code == 0, run.stdout
+    assert asked == 5 and record["settings"]["llm_enabled"] is True
+    assert record["llm"]["calls"] == 5 and record["llm"]["tokens"] == 5 * 120  # the scripted usage per answer
+    assert record["llm"]["failed_calls"] == 0 and record["llm"]["documents_with_problems"] == 0
+    assert record["documents"][0]["llm_calls"] == 5 and record["sets"][0]["metrics"]["accuracy"] == 1.0
+    assert "LLM scripted-model at " in run.stdout and ": 5 calls (0 failed), 600 tokens" in run.stdout
+
+
+def test_eval_with_llm_against_a_down_endpoint_records_its_failed_calls(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # the answer cache, away from the user's
+    with socket.socket() as probe:  # a port nothing listens on: connection refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = tmp_path / "out"
+    code = main(["eval", str(SAMPLES), "--llm", "always", "--llm-base-url", f"http://127.0.0.1:{port}/v1",
+                 "--llm-model", "m", "--out", str(out)])
+    printed = capsys.readouterr().out
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert code == 0, printed  # the parser's values stand, so the gate still holds
+    llm = record["llm"]
+    assert record["settings"]["llm_enabled"] is True
+    assert llm["calls"] > 0 and llm["failed_calls"] == llm["calls"] and llm["tokens"] == 0
+    assert llm["documents_with_problems"] == len(record["documents"]) == 5
+    assert all(d["llm_problems"][0].startswith("llm_unavailable: ") for d in record["documents"])
+    assert f"{llm['calls']} calls ({llm['calls']} failed)" in printed
+    assert "the model could not be used for 5 documents" in printed
+    assert "LLM: always, model m" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_eval_without_llm_says_no_model_was_asked(good: EvalRun) -> None:
+    assert good.record["settings"]["llm_enabled"] is False
+    assert good.record["llm"]["calls"] == 0 and "LLM " not in good.stdout
+
+
+# --- a set this machine cannot read -----------------------------------------------------------------
+
+
+def test_a_set_needing_a_missing_tool_is_skipped_with_one_loud_line(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # no soffice, no libreoffice
+    run = evaluate([SAMPLES, OFFICE_SET], tmp_path / "out")
+    assert run.code == 0, run.stdout
+    loud = [line for line in run.stdout.splitlines() if line.startswith("SKIPPED")]
+    assert len(loud) == 1, loud
+    assert loud[0].startswith("SKIPPED set office: 4 of its 5 documents need LibreOffice. ")
+    assert "apt-get install libreoffice-writer-nogui" in loud[0]
+    assert run.stdout.splitlines()[-2] == "PASS (1 set(s) skipped: office)"
+    office = next(s for s in run.record["sets"] if s["name"] == "office")
+    assert office["skipped"] and office["failures"] == [] and office["metrics"]["documents"] == 0
+    assert {d["set"] for d in run.record["documents"]} == {"samples"}
+    assert "SKIPPED" in run.html

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from extractor import errors
-from extractor.ingest.office import Completed, read_legacy_office
+from extractor.ingest.office import read_legacy_office
 from extractor.ingest.zipped import open_zip
 from extractor.pipeline import extract
 from extractor.server.command import startup_warnings

@@ -85,7 +85,8 @@ def test_real_cells_point_back_to_their_source(shuyang: Document) -> None:
 
 @pytest.mark.parametrize(
     "expected",
-    ["沭阳县发展和改革局2023年政府信息公开年度报告", "一、总体情况", "三、收到和处理政府信息公开申请情况", "六、其他需要报告的事项"],
+    ["沭阳县发展和改革局2023年政府信息公开年度报告", "一、总体情况", "三、收到和处理政府信息公开申请情况",
+     "六、其他需要报告的事项"],
 )
 def test_real_headings_are_text_blocks(shuyang: Document, expected: str) -> None:
     assert expected in _texts(shuyang)

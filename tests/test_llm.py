@@ -420,7 +420,8 @@ def _prose(**figures: tuple[Any, str]) -> dict[str, Any]:
 
 def test_prose_figure_needs_a_quote_from_the_report(server, tmp_path, sleep) -> None:
     text = sample_text("004_d2a4fd40b0e98510").replace(
-        "我乡收到依申请公开的信息申请 1 条，受理依申请公开 1 件、办结 1 件。", "依申请公开方面，全年共有 1 件申请，已全部办结。")
+        "我乡收到依申请公开的信息申请 1 条，受理依申请公开 1 件、办结 1 件。",
+        "依申请公开方面，全年共有 1 件申请，已全部办结。")
     path = write(tmp_path, "004_prose.txt", text)
     server.script(
         answer(_prose(narrative__requests_received=(1, "全年收到依申请公开申请1件"))),  # not in the report
@@ -432,7 +433,8 @@ def test_prose_figure_needs_a_quote_from_the_report(server, tmp_path, sleep) -> 
     assert len(server.requests) == 2 and server.requests[0].schema_name == "ProseFigures"
     assert "does not occur in the report text" in server.requests[1].messages[-1]["content"]
     received = result.report.values["narrative.requests_received"]
-    assert (received.value, received.method, received.flags, received.raw) == (1, "llm", ["llm_only"], "全年共有 1 件申请")
+    assert (received.value, received.method, received.flags, received.raw) == (
+        1, "llm", ["llm_only"], "全年共有 1 件申请")
     assert received.where and received.where[0].line == text.split("\n").index(
         next(line for line in text.split("\n") if "全年共有" in line)) + 1
     proactive = result.report.values["narrative.proactive_items"]

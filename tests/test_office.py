@@ -3,12 +3,11 @@
 The documents are made here, by LibreOffice itself, from a bundled sample (text) and a synthetic
 report (DOCX with real merged-cell tables): .doc via the "MS Word 97" filter; .wps is that .doc
 renamed, which is what WPS Office's .wps is (the Word 97 binary format); .rtf and .odt via their
-filters. Tests that need LibreOffice skip when it is absent; CI installs it.
+filters. Tests that need LibreOffice are marked ``needs_libreoffice`` (skipped, loudly, without it).
 Encryption and OLE sniffing are tested on compound files built byte by byte (no LibreOffice needed).
 """
 from __future__ import annotations
 
-import shutil
 import struct
 import subprocess
 import sys
@@ -22,12 +21,11 @@ from extractor.flat import flat
 from extractor.ingest import load_bytes
 from extractor.ingest.office import Completed, convert, legacy_format, ole_streams, read_legacy_office, run_command
 from extractor.pipeline import extract
+from extractor.tools import Tool, find
 
-from .conftest import SAMPLES, SYNTHETIC, load_gold
+from .conftest import SAMPLES, SYNTHETIC, load_gold, needs_libreoffice
 
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-needs_soffice = pytest.mark.skipif(
-    SOFFICE is None, reason="LibreOffice (soffice) is not installed; CI installs libreoffice-writer-nogui")
+SOFFICE = find(Tool.LIBREOFFICE)
 
 SAMPLE = SAMPLES / "002_bedebc31cbf810fe.txt"
 REPORT = SYNTHETIC / "syn_004_docx_clean.docx"  # the clean national form, real merged cells
@@ -46,9 +44,8 @@ def _libreoffice(src: Path, target: str, out: Path, infilter: str | None = None)
 
 @pytest.fixture(scope="module")
 def made(tmp_path_factory) -> dict[str, Path]:
-    """The legacy files, made once: {kind: path}."""
-    if SOFFICE is None:
-        pytest.skip("LibreOffice (soffice) is not installed; CI installs libreoffice-writer-nogui")
+    """The legacy files, made once: {kind: path} (only tests marked needs_libreoffice use them)."""
+    assert SOFFICE is not None
     out = tmp_path_factory.mktemp("legacy")
     files = {"sample.doc": _libreoffice(SAMPLE, "doc:MS Word 97", out, infilter="Text (encoded):UTF8,LF,,,")}
     report_doc = _libreoffice(REPORT, "doc:MS Word 97", out)
@@ -66,7 +63,7 @@ CASES = {  # made file → (gold, format it is converted from)
 }
 
 
-@needs_soffice
+@needs_libreoffice
 @pytest.mark.parametrize("kind", sorted(CASES))
 def test_legacy_files_read_through_libreoffice_all_right(made, kind: str, settings, scorer) -> None:
     gold, fmt = CASES[kind]
@@ -78,7 +75,7 @@ def test_legacy_files_read_through_libreoffice_all_right(made, kind: str, settin
     assert score["accuracy"] == 1.0, score["wrong"]
 
 
-@needs_soffice
+@needs_libreoffice
 def test_doc_sniffs_as_ole_and_wps_converts_as_word_binary(made) -> None:
     data = made["report.wps"].read_bytes()
     assert "worddocument" in ole_streams(data)
@@ -129,7 +126,8 @@ def test_a_conversion_that_hangs_is_killed_in_bounded_time() -> None:
 def test_runner_output_when_libreoffice_writes_nothing(settings) -> None:
     source = _source("x.odt")
     with pytest.raises(errors.CorruptInput, match="could not convert the odt file"):
-        read_legacy_office(_odt(encrypted=False), source, settings, runner=lambda argv, t: Completed(0, ""))
+        read_legacy_office(_odt(encrypted=False), source, settings, runner=lambda argv, t: Completed(0, ""),
+                           soffice="/opt/lo/soffice")  # the runner stands in for LibreOffice: none needed
 
 
 # ---- refused before conversion: encrypted files, workbooks ------------------------------------
@@ -171,7 +169,7 @@ def test_unencrypted_word_binary_is_sent_to_libreoffice(settings) -> None:
 
     with pytest.raises(errors.CorruptInput):
         read_legacy_office(_compound_file({"WordDocument": _fib(encrypted=False)}), _source("a.wps"), settings,
-                           runner=runner)
+                           runner=runner, soffice="/opt/lo/soffice")
     assert seen and seen[0].endswith("input.doc")  # a Word-binary .wps is converted as .doc
 
 

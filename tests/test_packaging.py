@@ -1,5 +1,6 @@
-"""Both ``pip install .`` and ``pip install -e .`` must find prompts/ and schemas/; the committed
-JSON Schemas must match the models (a missing or stale schema file fails, it is never rewritten)."""
+"""Both ``pip install .`` and ``pip install -e .`` must find prompts/ and schemas/ and carry the
+version of ``extractor.__version__`` (the one place it is written); the committed JSON Schemas must
+match the models (a missing or stale schema file fails, it is never rewritten)."""
 from __future__ import annotations
 
 import subprocess
@@ -41,6 +42,8 @@ def test_installed_package_finds_prompts_and_schemas(tmp_path: Path, editable: b
              "p = resource_dir('prompts'); s = resource_dir('schemas'); "
              "assert any(p.iterdir()), p; assert (s / 'report.schema.json').exists(), s; "
              "r = files('extractor.review'); assert (r / 'templates').is_dir() and (r / 'static').is_dir(), r; "
+             "import extractor; from importlib.metadata import version; "
+             "assert version('gidr-extractor') == extractor.__version__, version('gidr-extractor'); "
              "print(p, s)")
     out = subprocess.run([str(py), "-c", probe], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert out.returncode == 0, out.stderr

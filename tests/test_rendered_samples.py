@@ -32,8 +32,10 @@ VARIANTS = {
 
 def _values_for(variant: Variant, gold: dict) -> dict:
     values = dict(gold["values"])
-    if variant.has("single_other") and "requests.other.total.total" not in values:  # fold the three (六) rows into the single row of the 2019 layout
-        for col in ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other_org", "total"):
+    # fold the three (六) rows into the single row of the 2019 layout
+    if variant.has("single_other") and "requests.other.total.total" not in values:
+        for col in ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other_org",
+                    "total"):
             keys = [f"requests.other.{r}.{col}" for r in ("overdue_amendment", "unpaid_fee", "other")]
             values[f"requests.other.total.{col}"] = sum(values.pop(k) for k in keys)
     return values

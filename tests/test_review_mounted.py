@@ -21,16 +21,14 @@ import pytest
 
 from extractor.review.auth import hash_password
 from extractor.review.background import BackgroundServer
-from extractor.review.store import SQLiteStore
 from extractor.review.signin import safe_next as _safe_next
+from extractor.review.store import SQLiteStore
 from extractor.server.app import create_app
 from extractor.settings import Settings
 
-from .conftest import REAL
-from .test_review_ui import CHROMIUM, CHROMIUM_ARGS, MISPRINTED, PASSWORD, USER, write_variants
+from .conftest import CHROMIUM, REAL, needs_chromium
+from .test_review_ui import CHROMIUM_ARGS, MISPRINTED, PASSWORD, USER, write_variants
 
-needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="browser tests need Debian's chromium at "
-                                    "/usr/bin/chromium (apt-get install chromium)")
 TOKEN = "mounted-test-token"
 PDF = REAL / "huaian_hongze_2024.pdf"  # a real report the extractor flags: its view shows page images
 SHOWN = "([img, prefix]) => img.src.startsWith(prefix) && img.complete && img.naturalWidth > 0"

@@ -28,11 +28,9 @@ from extractor.review.store import SQLiteStore
 from extractor.review.web import create_app
 from extractor.settings import Settings
 
-from .conftest import SAMPLES, SYNTHETIC
+from .conftest import CHROMIUM, SAMPLES, SYNTHETIC, needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="browser tests need Debian's chromium at "
-                                "/usr/bin/chromium (apt-get install chromium)")
+pytestmark = needs_chromium
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 SAMPLE_001 = SAMPLES / "001_6e2b379abcfd2652.txt"
@@ -59,7 +57,8 @@ def three_problems(folder: Path) -> Path:
     (its row and column fail), 行政事业性收费 in 元 under a 万元 header, and prose saying 35
     applications where the table has 31."""
     text = (SYNTHETIC / "syn_000_text_tabs_clean.txt").read_text(encoding="utf-8")
-    for old, new in [("（一）予以公开\t\t13\t", "（一）予以公开\t\t12\t"), ("行政事业性收费\t0", "行政事业性收费\t5268464.2119"),
+    for old, new in [("（一）予以公开\t\t13\t", "（一）予以公开\t\t12\t"),
+                     ("行政事业性收费\t0", "行政事业性收费\t5268464.2119"),
                      ("共收到政府信息公开申请 31 件", "共收到政府信息公开申请 35 件")]:
         assert text.count(old) == 1, old
         text = text.replace(old, new)
@@ -269,8 +268,8 @@ def test_a_cell_of_a_group_can_be_decided_alone_and_states_are_told_apart(page, 
     page.click('td.cell[data-key="requests.total.other_org"]')
     page.keyboard.press("s")
     page.wait_for_selector('td.cell.source-error[data-key="requests.total.other_org"]')
-    classes = {key: page.get_attribute(f'td.cell[data-key="{key}"]', "class").split() for key in
-               (MISPRINTED, "requests.partly_granted.other_org", "requests.granted.other_org", "requests.total.other_org")}
+    keys = (MISPRINTED, "requests.partly_granted.other_org", "requests.granted.other_org", "requests.total.other_org")
+    classes = {key: page.get_attribute(f'td.cell[data-key="{key}"]', "class").split() for key in keys}
     looks = [{"corrected", "accepted", "skipped", "source-error"} & set(c) for c in classes.values()]
     assert looks == [{"corrected"}, {"accepted"}, {"skipped"}, {"source-error"}], classes
     colours = {page.eval_on_selector(f'td.cell[data-key="{k}"]', "td => getComputedStyle(td).backgroundImage + "
@@ -361,7 +360,7 @@ def test_another_reviewer_sees_the_lease_and_a_stale_page_shows_the_new_version(
     assert bob.text_content("#version") == "version 2"  # the refusal brought alice's version along
     sign_in_page = bob.context.new_page()
     sign_in_page.goto(f"{served.url}/")
-    assert USER in sign_in_page.text_content('table.queue tr[data-document="%d"] td.holder' % served.docs["hostile"])
+    assert USER in sign_in_page.text_content(f'table.queue tr[data-document="{served.docs["hostile"]}"] td.holder')
     alice.click("header button:text('Sign out')")  # signing out gives the document back
     alice.wait_for_url("**/login")
     assert served.store.lease_of(served.docs["hostile"]) is None

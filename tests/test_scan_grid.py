@@ -150,9 +150,11 @@ def test_table4_grid_holds_its_fifteen_values(name: str, documents) -> None:
 def test_sparse_grid_blank_cells_are_cells_and_are_not_read(tmp_path: Path) -> None:
     """A sparse page: every blank cell is an empty Cell at its position, and only the inked cells
     went to the recogniser."""
-    from .test_ocr import GlyphEngine, _pdf_source, glyph_words, image_only, ruled_table_page
     import pymupdf
+
     from extractor.ingest.pdf import read_pdf
+
+    from .test_ocr import GlyphEngine, _pdf_source, glyph_words, image_only, ruled_table_page
 
     rows = [["", "自然人", "商业企业", "总计"]] + [[f"{i}.属于第{i}类", "", "", ""] for i in range(1, 12)]
     rows[5][1] = rows[5][3] = "1"

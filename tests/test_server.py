@@ -23,7 +23,7 @@ import uvicorn
 from extractor.server.app import create_app
 from extractor.settings import Settings
 
-from .conftest import SAMPLES
+from .conftest import CHROMIUM, SAMPLES, needs_chromium
 
 TOKEN = "test-token-123"
 LIMIT = 256 * 1024
@@ -305,17 +305,15 @@ def test_api_docs_are_served_offline_and_say_how_to_pass_the_token(client: httpx
     assert "API token as the password" in browser.text and "Authorization: Bearer" in browser.text
 
 
+@needs_chromium
 def test_the_docs_page_renders_in_a_browser_with_no_network(base_url: str) -> None:
     """Swagger UI from the service alone: every request to another host is refused, and the page
     still lists the operations."""
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.exists():
-        pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     outside: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         try:
             context = browser.new_context(http_credentials={"username": "me", "password": TOKEN})
             page = context.new_page()
@@ -330,7 +328,8 @@ def test_the_docs_page_renders_in_a_browser_with_no_network(base_url: str) -> No
             page.route("**/*", only_here)
             page.goto(base_url + "/docs")
             page.wait_for_selector(".opblock-summary-path", timeout=20_000)
-            paths = {" ".join(t.split()).replace("\u200b", "") for t in page.locator(".opblock-summary-path").all_inner_texts()}
+            shown = page.locator(".opblock-summary-path").all_inner_texts()
+            paths = {" ".join(t.split()).replace("\u200b", "") for t in shown}
             assert "/documents/{doc_id}/flat" in paths and "/health" in paths
             assert page.locator("button.authorize").count() == 1, "the token can be given on the page"
         finally:

@@ -17,8 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Extract every input (files, folders searched recursively, glob patterns) into DIR: one "
                     "result per document, then results.jsonl/.csv/.parquet, cross-report checks and a summary. "
                     "Running again with the same DIR skips what is done (resume after Ctrl-C or a crash). "
-                    "Documents that failed for a temporary reason (a crash, a timeout, a file or disk that could not be "
-                    "used) are tried again by the next run. Exit code: 0 when no document failed, 1 when some did, "
+                    "Documents that failed for a temporary reason (a crash, a timeout, a file or disk that could not "
+                    "be used) are tried again by the next run. Exit code: 0 when no document failed, 1 when some did, "
                     "2 on usage errors, 3 when the output folder cannot be written (read-only, disk full), "
                     "130 when interrupted.")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="a file, a folder or a glob pattern (quote it)")
@@ -35,24 +35,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from .review import ReviewUnavailable, open_store
-    from .runner import BatchError, run_batch
+    from .review import open_store
+    from .runner import run_batch
 
     if args.workers < 1:
         return _usage("--workers must be at least 1")
     try:
         store = open_store(settings.db_path) if settings.db_path else None
-    except (ReviewUnavailable, ExtractorError) as exc:  # not installed; cannot be opened
+    except ExtractorError as exc:  # the review package is not installed (ReviewUnavailable); the store cannot be opened
         return _usage(str(exc))
-    try:
-        summary = run_batch(args.inputs, settings, args.out, workers=args.workers, engine=args.engine,
-                            store=store, progress=None if args.quiet else sys.stderr)
-    except BatchError as exc:
-        print(f"extractor batch: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:  # before any work began: nothing to keep
-        print("interrupted", file=sys.stderr)
-        return 130
+    # a BatchError (exit 2) or an unwritable output folder (exit 3) ends the command in cli.main, as
+    # does Ctrl-C before any work began (130: nothing to keep)
+    summary = run_batch(args.inputs, settings, args.out, workers=args.workers, engine=args.engine,
+                        store=store, progress=None if args.quiet else sys.stderr)
     print(summary.render())
     return summary.exit_code
 

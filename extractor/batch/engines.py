@@ -25,12 +25,13 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Protocol
 
+from .. import errors
 from .jobs import CRASH_MESSAGE, Job, Outcome
 
 Task = Callable[[Job], Outcome]
@@ -42,12 +43,12 @@ CANNOT_START = ("worker processes cannot start. Calling run_batch from a script?
 __all__ = ["CRASH_MESSAGE", "Engine", "EngineUnavailable", "LocalEngine", "RayEngine", "engine_for"]
 
 
-class EngineUnavailable(Exception):
+class EngineUnavailable(errors.DependencyMissing):
     """The chosen engine cannot run here (e.g. Ray is not installed); ``str`` is for the user."""
 
 
 class Engine(Protocol):
-    def run(self, jobs: Iterable[Job], task: Task) -> Iterator[Outcome]: ...
+    def run(self, jobs: Iterable[Job], task: Task) -> Generator[Outcome, None, None]: ...
 
 
 def engine_for(name: str, workers: int, timeout: float = 0.0) -> Engine:
@@ -70,7 +71,7 @@ class LocalEngine:
         self.workers = max(1, workers)
         self.timeout = timeout
 
-    def run(self, jobs: Iterable[Job], task: Task) -> Iterator[Outcome]:
+    def run(self, jobs: Iterable[Job], task: Task) -> Generator[Outcome, None, None]:
         queue = deque(jobs)
         if not queue:
             return
@@ -278,7 +279,7 @@ class RayEngine:
         self.timeout = timeout
         self.window = self.workers if timeout > 0 else self.workers * window_per_worker
 
-    def run(self, jobs: Iterable[Job], task: Task) -> Iterator[Outcome]:
+    def run(self, jobs: Iterable[Job], task: Task) -> Generator[Outcome, None, None]:
         queue = deque(jobs)
         if not queue:
             return

@@ -14,7 +14,6 @@ time. A temporary failure writes no result files and is not journaled, so the ne
 from __future__ import annotations
 
 import errno
-import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,18 +21,23 @@ from pathlib import Path
 from typing import Literal
 
 from ..flat import flat
-from ..pipeline import Assistant, extract
+from ..pipeline import shared_extractor
 from ..report import Result
 from ..settings import Settings, limit_name
 from . import atomic
 from .manifest import Key, content_sha256
 
-ExtractFn = Callable[[str, Settings, "Assistant | None"], Result]
+ExtractFn = Callable[[str, Settings], Result]
 # why a failure is temporary: the worker died, the document ran out of time, the input could not be
 # read (or changed under the batch), the result could not be written, the output disk is full
 Retry = Literal["crash", "timeout", "read", "write", "disk_full"]
 CRASH_MESSAGE = "the worker process died while reading this document (a crash in a reader, or out of memory)"
 DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def extract(path: str, settings: Settings) -> Result:
+    """The worker process's one Extractor (``extractor.pipeline.shared_extractor``) on ``path``."""
+    return shared_extractor(settings).extract(path)
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ class Outcome:
 
 
 def run_job(job: Job, settings: Settings, out_dir: str, extract_fn: ExtractFn = extract) -> Outcome:
-    result = extract_fn(job.document, settings, assistant_for(settings))
+    result = extract_fn(job.document, settings)
     if result.status == "failed" and not _as_planned(job):
         return Outcome.temporary(job, "read", f"{result.error or 'failed'}; the file could not be read as it was "
                                               "when the batch started")
@@ -101,10 +105,3 @@ def flat_path(out_dir: Path, key: Key) -> Path:
 def load_result(out_dir: Path, key: Key) -> Result:
     return Result.model_validate_json(rich_path(out_dir, key).read_text(encoding="utf-8"))
 
-
-@functools.cache  # one assistant per worker process and settings: its breaker and cache span the batch
-def assistant_for(settings: Settings) -> Assistant | None:
-    """The LLM helper for these settings, or None when no endpoint is configured (the default)."""
-    from ..llm.factory import assistant_from_settings
-
-    return assistant_from_settings(settings)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import __version__
+from .. import __version__, errors
 from ..settings import Settings
 
 MANIFEST_NAME = "manifest.sqlite"
@@ -97,7 +97,7 @@ def content_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-class JournalDamaged(Exception):
+class JournalDamaged(errors.ExtractorError):
     """The journal file is damaged or foreign; ``str`` says how, ``set_aside`` moves it out of the way."""
 
     def __init__(self, path: Path, reason: str) -> None:

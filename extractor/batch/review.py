@@ -9,10 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .. import errors
 from ..report import Result
 
 
-class ReviewUnavailable(Exception):
+class ReviewUnavailable(errors.DependencyMissing):
     """The review package is not installed or not built yet; ``str`` is for the user."""
 
 

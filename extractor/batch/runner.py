@@ -14,10 +14,10 @@ workers, keeps every finished result and returns a summary marked interrupted (e
 next run with the same output folder picks up where this one stopped. A temporary failure (see
 ``jobs``) shows in this run's tables but is not journaled, so the next run tries it again.
 
-Trouble with the output folder is a ``BatchError`` with a message and an exit code, never a
-traceback: a folder that cannot be written (exit 3) refuses the run before it starts; a full disk
-(exit 3) stops it, keeping what is finished; a damaged or foreign journal is set aside and rebuilt
-from the result files (a note in the summary says so).
+Trouble with the output folder is an ``errors.OutputUnwritable`` with a message (exit code 3, see
+``extractor.cli.EXIT_CODES``), never a traceback: a folder that cannot be written refuses the run
+before it starts; a full disk stops it, keeping what is finished; a damaged or foreign journal is
+set aside and rebuilt from the result files (a note in the summary says so).
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..pipeline import extract
+from .. import errors
 from ..report import Result
 from ..settings import Settings
 from . import atomic, outputs
@@ -42,23 +42,18 @@ from . import review as review_bridge
 from .crossyear import Doc, cross_checks
 from .engines import Engine, EngineUnavailable, engine_for
 from .inputs import collect
-from .jobs import DISK_FULL, ExtractFn, Job, Outcome, flat_path, load_result, rich_path, run_job
+from .jobs import DISK_FULL, ExtractFn, Job, Outcome, extract, flat_path, load_result, rich_path, run_job
 from .manifest import Entry, JournalDamaged, Key, Manifest, content_sha256, run_versions, versions_text
 from .progress import Progress
-from .summary import EXIT_OUTPUT, EXIT_USAGE, STATUSES, BatchSummary, Problem, review_reasons
+from .summary import STATUSES, BatchSummary, Problem, review_reasons
 
 Enqueue = Callable[[Any, Result], None]
 STDERR = "stderr"  # progress default, looked up at call time (tests and callers may swap sys.stderr)
 
 
-class BatchError(Exception):
-    """The batch cannot start or cannot go on; ``str`` is for the user, ``exit_code`` for the shell:
-    2 for what the user asked (no inputs, an unknown engine), 3 for the output folder (read-only,
-    full)."""
-
-    def __init__(self, message: str, exit_code: int = EXIT_USAGE) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+class BatchError(errors.UsageError):
+    """The batch cannot start as asked (no inputs, an unknown or unavailable engine); ``str`` is for
+    the user. The output folder's trouble (read-only, full) is ``errors.OutputUnwritable`` instead."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +123,7 @@ def _output_trouble(out: Path) -> Iterator[None]:
     try:
         yield
     except (OSError, sqlite3.Error) as exc:
-        raise BatchError(output_message(out, exc), EXIT_OUTPUT) from None
+        raise errors.OutputUnwritable(output_message(out, exc)) from None
 
 
 def output_message(out: Path, exc: OSError | sqlite3.Error) -> str:
@@ -155,7 +150,7 @@ def _check_writable(out: Path) -> None:
         probe.unlink()
     except OSError as exc:
         exc.filename = None  # the probe's name would only confuse
-        raise BatchError(output_message(out, exc), EXIT_OUTPUT) from None
+        raise errors.OutputUnwritable(output_message(out, exc)) from None
 
 
 @contextlib.contextmanager

@@ -12,9 +12,9 @@ from typing import Any
 from .outputs import review_reasons as reasons_of
 
 STATUSES = ("ok", "needs_review", "not_a_report", "failed")
-# 0: no document failed; 1: some did; 2: a usage error; 3: the output folder cannot be written
-# (read-only, disk full); 130: interrupted
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+# a finished run's exit code: 0 no document failed, 1 some did, 130 interrupted (the errors that end a
+# run, usage 2 and an unwritable output folder 3, are mapped in extractor.cli.EXIT_CODES)
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 SHOWN_PROBLEMS = 20  # the printed summary lists this many problems and documents to review; summary.json all
 
 

@@ -12,13 +12,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from .. import errors
 from .records import BaselineDiff, Change, DocumentRecord, MetricDelta, RunRecord
 
 RANK = MappingProxyType({"silent": 0, "flagged": 1, "correct": 2})
 OVERALL_METRICS = ("accuracy", "silent", "review_load", "flag_precision", "flag_recall")
 
 
-class BaselineError(Exception):
+class BaselineError(errors.ConfigError):
     """The baseline cannot be used; the message says why."""
 
 
@@ -33,7 +34,7 @@ def load_baseline(path: Path) -> dict[str, Any]:
 
 
 def diff(baseline: Mapping[str, Any], baseline_path: str, run: RunRecord) -> BaselineDiff:
-    before = {d.get("document"): d for d in baseline["documents"] if isinstance(d, dict)}
+    before = {str(d["document"]): d for d in baseline["documents"] if isinstance(d, dict) and d.get("document")}
     after = {d.document: d for d in run.documents}
     better: list[Change] = []
     worse: list[Change] = []
@@ -46,7 +47,7 @@ def diff(baseline: Mapping[str, Any], baseline_path: str, run: RunRecord) -> Bas
         worse=worse,
         metric_deltas=_metric_deltas(baseline, run),
         documents_added=sorted(set(after) - set(before)),
-        documents_removed=sorted(k for k in set(before) - set(after) if k is not None),
+        documents_removed=sorted(set(before) - set(after)),
     )
 
 

@@ -15,7 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "eval",
         help="score the extractor on labelled sets (evals/samples, evals/real, …)",
         description="Extract every document of each labelled set, score it against its gold, print a table, "
-        "write run.json and report.html. Exit 1 when a set breaks its thresholds, 2 when a set is broken.",
+        "write run.json and report.html. Exit 1 when a set breaks its thresholds, 2 when a set is broken. "
+        "A set whose documents need a system tool this machine lacks (LibreOffice) is skipped, saying so. "
+        "With --llm the model is asked, and its calls, tokens and failures are reported.",
     )
     p.add_argument("sets", nargs="+", type=Path, metavar="SET", help="a labelled set folder (documents + *.gold.json, "
                    "or a set.json)")
@@ -32,11 +34,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from ..pipeline import Extractor
     from .run import run_eval
 
     return run_eval(
         args.sets,
-        settings,
+        Extractor.from_settings(settings),
         baseline=args.baseline,
         fail_under=args.fail_under,
         max_silent=args.max_silent,

@@ -76,19 +76,27 @@ def header(run: RunRecord) -> str:
     return (f"<h1>Extractor eval {verdict}</h1>"
             f"<p class='meta'>started {escape(run.started)} · finished {escape(run.finished)} · "
             f"output {escape(run.out_dir)}<br>versions: {versions}<br>"
-            f"LLM: {_llm_text(run.settings)}</p>")
+            f"LLM: {_llm_text(run)}</p>")
 
 
-def _llm_text(settings: Mapping[str, Any]) -> str:
+def _llm_text(run: RunRecord) -> str:
+    settings = run.settings
     if not settings.get("llm_enabled"):
         return "off (parser + checker only)"
-    return f"{fmt(settings.get('llm_use'))}, model {fmt(settings.get('llm_model'))}"
+    u = run.llm
+    text = (f"{fmt(settings.get('llm_use'))}, model {fmt(settings.get('llm_model'))}: {fmt(u.calls)} calls "
+            f"({fmt(u.failed_calls)} failed), {fmt(u.tokens)} tokens")
+    if u.documents_with_problems:
+        text += f"; the model could not be used for {fmt(u.documents_with_problems)} documents"
+    return text
 
 
 def sets_section(run: RunRecord) -> str:
     rows = []
     for s in run.sets:
         verdict = _badge(s.passed) + ("" if s.passed else " " + escape("; ".join(s.failures)))
+        if s.skipped:
+            verdict = f"<span class='fail'>SKIPPED</span> {escape(s.skipped)}"
         rows.append([escape(s.name), *tally_cells(s.metrics), fmt(s.timing.seconds_mean), fmt(s.llm.calls),
                      fmt(s.llm.tokens), escape(limit_text(s.threshold)), verdict])
     rows.append(["<b>all</b>", *tally_cells(run.overall), fmt(run.timing.seconds_mean), fmt(run.llm.calls),
@@ -138,10 +146,10 @@ def worst_section(run: RunRecord, limit: int) -> str:
 def documents_section(run: RunRecord) -> str:
     rows = [[escape(d.document), escape(d.format), escape(d.status), fmt(d.keys), fmt(d.accuracy),
              fmt(d.silent_errors), fmt(d.flagged_share), fmt(d.metrics.flag_precision), fmt(d.seconds),
-             fmt(d.llm_calls), fmt(d.llm_tokens)] for d in run.documents]
+             fmt(d.llm_calls), fmt(d.llm_failed_calls), fmt(d.llm_tokens)] for d in run.documents]
     headers = ("document", "format", "status", "keys", "accuracy", "silent", "review load", "flag precision",
-               "seconds", "LLM calls", "tokens")
-    return "<h2>All documents</h2>" + table(headers, rows, [False] * 3 + [True] * 8)
+               "seconds", "LLM calls", "failed", "tokens")
+    return "<h2>All documents</h2>" + table(headers, rows, [False] * 3 + [True] * 9)
 
 
 def diff_section(d: BaselineDiff) -> str:

@@ -7,33 +7,33 @@ document and a crash can never look better than a wrong answer.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from ..flat import flat
+from ..ingest import format_of_name
 from ..report import Result
-from ..settings import Settings
 from .metrics import tally
 from .records import DocumentRecord
 from .scoring import KeyDetail, score_document
 from .sets import LabelledDocument
 
-ExtractFn = Callable[[Path, Settings], Result]
-
-# Format names of extractor.ingest for a document that was never read (its Result has no source).
-FORMAT_OF_SUFFIX = MappingProxyType(
-    {"txt": "text", "md": "markdown", "markdown": "markdown", "htm": "html", "html": "html", "shtml": "html",
-     "xhtml": "html", "png": "image", "jpg": "image", "jpeg": "image", "tif": "image", "tiff": "image"}
-)
+# the rules of the LLM helper's findings (extractor.llm.assistant): the model could not be used
+LLM_PROBLEMS = ("llm_unavailable", "llm_bad_response")
 
 
-def run_extractor(extract_fn: ExtractFn, path: Path, settings: Settings) -> tuple[Result, float]:
+class Extracts(Protocol):
+    """What the eval measures: ``extractor.Extractor``, or a stand-in in tests."""
+
+    def extract(self, path: str | Path) -> Result: ...
+
+
+def run_extractor(extractor: Extracts, path: Path) -> tuple[Result, float]:
     """The result and the seconds it took (the result's own timing when it has one)."""
     started = time.perf_counter()
     try:
-        result = extract_fn(path, settings)
+        result = extractor.extract(path)
     except Exception as exc:  # an extractor bug is a finding of the eval, not the end of it
         result = Result(document=str(path), status="failed", error=f"extractor raised {type(exc).__name__}: {exc}")
     elapsed = time.perf_counter() - started
@@ -42,9 +42,9 @@ def run_extractor(extract_fn: ExtractFn, path: Path, settings: Settings) -> tupl
 
 def format_of(result: Result, path: Path) -> str:
     if result.source is not None:
-        return result.source.format
-    suffix = path.suffix.lower().lstrip(".")
-    return FORMAT_OF_SUFFIX.get(suffix, suffix or "none")
+        return str(result.source.format)
+    known = format_of_name(path.name)  # never read: the registry's guess from the name
+    return str(known) if known is not None else (path.suffix.lower().lstrip(".") or "none")
 
 
 def usage_counts(usage: Mapping[str, Any]) -> tuple[int, int]:
@@ -54,6 +54,21 @@ def usage_counts(usage: Mapping[str, Any]) -> tuple[int, int]:
         return calls, _int(usage.get("total_tokens", usage.get("tokens")))
     parts = ("prompt_tokens", "completion_tokens", "input_tokens", "output_tokens")
     return calls, sum(_int(usage.get(p)) for p in parts)
+
+
+def failed_calls(usage: Mapping[str, Any]) -> int:
+    """Calls that brought no valid answer: every call but the one behind each valid, uncached answer
+    (retries after a timeout, re-asks after an invalid answer, and every call to a down endpoint)."""
+    raw = usage.get("answers")
+    answers = raw if isinstance(raw, list) else []
+    succeeded = sum(1 for a in answers if isinstance(a, Mapping) and a.get("outcome") == "valid"
+                    and not a.get("cached"))
+    return max(0, _int(usage.get("calls")) - succeeded)
+
+
+def llm_problems(result: Result) -> list[str]:
+    """What the LLM helper reported as going wrong for this document, one message each."""
+    return [f"{f.rule}: {f.message}" for f in result.findings if f.rule in LLM_PROBLEMS]
 
 
 def _int(value: Any) -> int:
@@ -67,8 +82,8 @@ def details_of(result: Result) -> dict[str, KeyDetail]:
     return {k: KeyDetail(confidence=v.confidence, method=v.method) for k, v in result.report.values.items()}
 
 
-def measure(doc: LabelledDocument, extract_fn: ExtractFn, settings: Settings) -> DocumentRecord:
-    result, seconds = run_extractor(extract_fn, doc.path, settings)
+def measure(doc: LabelledDocument, extractor: Extracts) -> DocumentRecord:
+    result, seconds = run_extractor(extractor, doc.path)
     score = score_document(doc.gold, flat(result), details_of(result))
     calls, tokens = usage_counts(result.usage)
     return DocumentRecord(
@@ -81,6 +96,8 @@ def measure(doc: LabelledDocument, extract_fn: ExtractFn, settings: Settings) ->
         seconds=seconds,
         llm_calls=calls,
         llm_tokens=tokens,
+        llm_failed_calls=failed_calls(result.usage),
+        llm_problems=llm_problems(result),
         usage=result.usage,
         versions=result.versions,
         keys=score.keys,

@@ -173,6 +173,8 @@ class LLMUsage(BaseModel):
     documents: int
     calls: int
     tokens: int
+    failed_calls: int = 0  # calls that brought no valid answer
+    documents_with_problems: int = 0  # documents for which the model could not be used (llm_* findings)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -185,7 +187,8 @@ class LLMUsage(BaseModel):
         return _ratio(self.tokens, self.documents)
 
 
-def llm_usage(per_document: Iterable[tuple[int, int]]) -> LLMUsage:
-    """Totals from ``(calls, tokens)`` per document."""
-    pairs = list(per_document)
-    return LLMUsage(documents=len(pairs), calls=sum(c for c, _ in pairs), tokens=sum(t for _, t in pairs))
+def llm_usage(per_document: Iterable[tuple[int, int, int, bool]]) -> LLMUsage:
+    """Totals from ``(calls, tokens, failed calls, had a problem)`` per document."""
+    rows = list(per_document)
+    return LLMUsage(documents=len(rows), calls=sum(r[0] for r in rows), tokens=sum(r[1] for r in rows),
+                    failed_calls=sum(r[2] for r in rows), documents_with_problems=sum(1 for r in rows if r[3]))

@@ -26,6 +26,8 @@ class DocumentRecord(BaseModel):
     seconds: float
     llm_calls: int = 0
     llm_tokens: int = 0
+    llm_failed_calls: int = 0  # calls that brought no valid answer (a down endpoint: every call)
+    llm_problems: list[str] = Field(default_factory=list)  # the helper's llm_* findings
     usage: dict[str, Any] = Field(default_factory=dict)
     versions: dict[str, str] = Field(default_factory=dict)
     # the four numbers shared/tools/score.py reports, for this document
@@ -54,6 +56,7 @@ class SetRecord(BaseModel):
     llm: LLMUsage
     threshold: Threshold
     failures: list[str]  # why the set broke its threshold; empty when it passed
+    skipped: str | None = None  # why the set was not run on this machine (a system tool it needs is absent)
 
     @property
     def passed(self) -> bool:

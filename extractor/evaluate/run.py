@@ -4,6 +4,14 @@ Order of work: read every set, the thresholds and the baseline first (a broken s
 minutes of extraction, with all its problems), then extract and score each document, then write
 ``run.json`` and ``report.html`` and print the terminal summary.
 
+A set whose documents need a system tool this machine lacks (LibreOffice for .doc/.wps/.rtf/.odt,
+per the ingest registry) is skipped, with one loud line saying which tool and how to install it: it
+neither fails (its documents would all come back ``failed``, every key a silent error) nor passes
+quietly. A skipped set is recorded in run.json with its reason.
+
+The extractor is the one every command uses (``extractor.Extractor``): with ``--llm`` the model is
+asked, and run.json records the calls, tokens, failed calls and the helper's complaints.
+
 Exit codes: 0 every set within its thresholds; 1 some set broke one (accuracy below its minimum, or
 more silent errors than allowed); 2 the eval could not run (a broken set, thresholds file or baseline).
 """
@@ -17,20 +25,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..pipeline import extract
-from ..settings import Settings
+from .. import errors
+from ..ingest import FORMATS, sniff_file
+from ..pipeline import Extractor
+from ..tools import TOOLS, Tool, absence, available
 from . import html, terminal
 from .baseline import BaselineError, diff, load_baseline
-from .measure import ExtractFn, measure
-from .metrics import calibration, family_of, llm_usage, section_of, tally, tally_by, timing
+from .measure import measure
+from .metrics import LLMUsage, calibration, family_of, llm_usage, section_of, tally, tally_by, timing
 from .records import DocumentRecord, RunRecord, SetRecord, SilentError
-from .sets import LabelledSet, SetError, discover_all
+from .sets import LabelledSet, discover_all
 from .thresholds import Threshold, ThresholdError, default_file, effective, failures, load_thresholds
 
 EXIT_OK, EXIT_THRESHOLD, EXIT_UNUSABLE = 0, 1, 2
 
 
-class Unusable(Exception):
+class Unusable(errors.ConfigError):
     """The eval cannot start; ``problems`` say why, one line each."""
 
     def __init__(self, problems: list[str]) -> None:
@@ -40,8 +50,7 @@ class Unusable(Exception):
 
 def run_eval(
     sets: Sequence[Path],
-    settings: Settings,
-    extract_fn: ExtractFn = extract,
+    extractor: Extractor,
     baseline: Path | None = None,
     fail_under: float | None = None,
     max_silent: int | None = None,
@@ -51,7 +60,7 @@ def run_eval(
     thresholds_file: Path | None = None,
     limit: int = 20,
 ) -> int:
-    """Evaluate ``extract_fn`` on ``sets``; returns the exit code (see the module docstring).
+    """Evaluate ``extractor`` on ``sets``; returns the exit code (see the module docstring).
 
     Thresholds: ``fail_under``/``max_silent`` when given, else each set's entry in ``thresholds_file``
     (default: the ``thresholds.json`` beside the set folders, i.e. ``evals/thresholds.json``).
@@ -65,9 +74,10 @@ def run_eval(
             print(f"error: {problem}", file=stderr)
         return EXIT_UNUSABLE
     started = _now()
-    documents = [measure(doc, extract_fn, settings) for s in labelled for doc in s.documents]
+    skipped = skipped_sets(labelled)
+    documents = [measure(doc, extractor) for s in labelled if s.name not in skipped for doc in s.documents]
     out_dir = _output_dir(out_dir)
-    run = build_run(labelled, documents, limits, settings, started, out_dir)
+    run = build_run(labelled, documents, limits, extractor, started, out_dir, skipped)
     if base is not None and baseline is not None:
         run.baseline = diff(base, str(baseline), run)
     write(run, out_dir)
@@ -116,29 +126,48 @@ def set_limits(
     return limits
 
 
+def skipped_sets(labelled: Sequence[LabelledSet]) -> dict[str, str]:
+    """Set name → why it cannot be run here: documents whose reader needs a tool this machine lacks."""
+    skipped = {}
+    for s in labelled:
+        needing: dict[Tool, int] = {}
+        for doc in s.documents:
+            for tool in FORMATS[sniff_file(doc.path)].needs:
+                needing[tool] = needing.get(tool, 0) + 1
+        missing = [t for t in sorted(needing) if not available(t)]
+        if missing:
+            tool = missing[0]
+            skipped[s.name] = (f"{needing[tool]} of its {len(s.documents)} documents need {TOOLS[tool].label}. "
+                               + absence(tool))
+    return skipped
+
+
 def build_run(
     labelled: Sequence[LabelledSet],
     documents: Sequence[DocumentRecord],
     limits: dict[str, Threshold],
-    settings: Settings,
+    extractor: Extractor,
     started: str,
     out_dir: Path,
+    skipped: dict[str, str] | None = None,
 ) -> RunRecord:
-    set_records = [set_record(s, [d for d in documents if d.set == s.name], limits[s.name]) for s in labelled]
+    skipped = skipped or {}
+    set_records = [set_record(s, [d for d in documents if d.set == s.name], limits[s.name], skipped.get(s.name))
+                   for s in labelled]
     passed = all(s.passed for s in set_records)
     keyed = [(d, r) for d in documents for r in d.rows]
     return RunRecord(
         started=started,
         finished=_now(),
         out_dir=str(out_dir),
-        settings=settings_record(settings),
+        settings=settings_record(extractor),
         versions=versions_of(documents),
         thresholds=limits,
         passed=passed,
         exit_code=EXIT_OK if passed else EXIT_THRESHOLD,
         overall=tally((r for _, r in keyed), documents=len(documents)),
         timing=timing([d.seconds for d in documents]),
-        llm=llm_usage((d.llm_calls, d.llm_tokens) for d in documents),
+        llm=_llm(documents),
         sets=set_records,
         by_family=tally_by((family_of(r.key), d.document, r) for d, r in keyed),
         by_section=tally_by((section_of(r.key), d.document, r) for d, r in keyed),
@@ -152,7 +181,8 @@ def build_run(
     )
 
 
-def set_record(s: LabelledSet, documents: Sequence[DocumentRecord], limit: Threshold) -> SetRecord:
+def set_record(s: LabelledSet, documents: Sequence[DocumentRecord], limit: Threshold,
+               skipped: str | None = None) -> SetRecord:
     metrics = tally((r for d in documents for r in d.rows), documents=len(documents))
     return SetRecord(
         name=s.name,
@@ -160,16 +190,22 @@ def set_record(s: LabelledSet, documents: Sequence[DocumentRecord], limit: Thres
         root=str(s.root),
         metrics=metrics,
         timing=timing([d.seconds for d in documents]),
-        llm=llm_usage((d.llm_calls, d.llm_tokens) for d in documents),
+        llm=_llm(documents),
         threshold=limit,
-        failures=failures(metrics, limit),
+        failures=[] if skipped else failures(metrics, limit),
+        skipped=skipped,
     )
 
 
-def settings_record(settings: Settings) -> dict[str, Any]:
+def _llm(documents: Sequence[DocumentRecord]) -> LLMUsage:
+    return llm_usage((d.llm_calls, d.llm_tokens, d.llm_failed_calls, bool(d.llm_problems)) for d in documents)
+
+
+def settings_record(extractor: Extractor) -> dict[str, Any]:
     """The settings a run used, minus secrets (fields hidden from repr, such as the API key)."""
+    settings = extractor.settings
     record = {f.name: _plain(getattr(settings, f.name)) for f in fields(settings) if f.repr}
-    record["llm_enabled"] = settings.llm_enabled  # "auto" alone does not say whether a model ran
+    record["llm_enabled"] = extractor.llm_enabled  # whether a model was asked: "auto" alone does not say
     return record
 
 

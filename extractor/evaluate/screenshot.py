@@ -1,29 +1,24 @@
 """A PNG of ``report.html`` through a headless Chromium, for people and for the report's own test.
 
-Chromium is an optional system tool (Debian's ``chromium`` package): callers ask ``find_browser``
-first and decide what its absence means (a test skips; the script explains).
+Chromium is an optional system tool (``extractor.tools``): callers ask ``find_browser`` first and
+decide what its absence means (a test skips; the script explains).
 """
 from __future__ import annotations
 
-import shutil
 import subprocess
-from collections.abc import Sequence
 from pathlib import Path
 
-# Debian's package first (what CI installs), then the names other systems use.
-BROWSERS = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+from .. import errors, tools
 
 
-class ScreenshotError(Exception):
+class ScreenshotError(errors.ToolFailed):
     """The browser ran but produced no screenshot; the message carries its output."""
 
 
-def find_browser(candidates: Sequence[str] = BROWSERS) -> Path | None:
-    for name in candidates:
-        found = shutil.which(name)
-        if found:
-            return Path(found)
-    return None
+def find_browser() -> Path | None:
+    """Chromium (or Chrome) on PATH, or None."""
+    found = tools.find(tools.Tool.CHROMIUM)
+    return Path(found) if found else None
 
 
 def screenshot(

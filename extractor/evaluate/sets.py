@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import errors
+
 GOLD_SUFFIX = ".gold.json"
 SET_FILE = "set.json"
 
 
-class SetError(Exception):
+class SetError(errors.ConfigError):
     """A labelled set that cannot be evaluated as it stands; ``problems`` lists every reason."""
 
     def __init__(self, set_path: Path, problems: list[str]) -> None:

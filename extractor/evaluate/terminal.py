@@ -42,7 +42,7 @@ def sets_table(run: RunRecord) -> str:
 
 
 def _set_row(s: SetRecord) -> list[Any]:
-    verdict = "PASS" if s.passed else "FAIL"
+    verdict = "SKIPPED" if s.skipped else "PASS" if s.passed else "FAIL"
     return [s.name, *tally_cells(s.metrics), s.timing.seconds_mean, s.llm.calls, s.llm.tokens,
             limit_text(s.threshold), verdict]
 
@@ -113,10 +113,32 @@ def summary(run: RunRecord, limit: int = 20) -> str:
     parts.append(titled("worst documents", worst_table(run, min(limit, 10))))
     if run.baseline is not None:
         parts.append(titled("diff against baseline", diff_text(run.baseline, limit)))
+    if run.settings.get("llm_enabled"):
+        parts.append(llm_line(run))
+    parts += skipped_lines(run)
     parts.append(verdict_line(run))
     return "\n".join(parts)
 
 
+def llm_line(run: RunRecord) -> str:
+    """What the model cost, and whether it could be used at all."""
+    u = run.llm
+    line = (f"LLM {run.settings.get('llm_model')} at {run.settings.get('llm_base_url')}: {u.calls} calls "
+            f"({u.failed_calls} failed), {u.tokens} tokens over {u.documents} documents")
+    if u.documents_with_problems:
+        first = next(d for d in run.documents if d.llm_problems)
+        line += (f"; the model could not be used for {u.documents_with_problems} documents "
+                 f"(first: {first.document}: {first.llm_problems[0]})")
+    return line
+
+
+def skipped_lines(run: RunRecord) -> list[str]:
+    """One loud line per set this machine could not run."""
+    return [f"SKIPPED set {s.name}: {s.skipped}" for s in run.sets if s.skipped]
+
+
 def verdict_line(run: RunRecord) -> str:
     failed = [f"{s.name}: {'; '.join(s.failures)}" for s in run.sets if not s.passed]
-    return "PASS" if not failed else "FAIL  " + " | ".join(failed)
+    skipped = [s.name for s in run.sets if s.skipped]
+    note = f" ({len(skipped)} set(s) skipped: {', '.join(skipped)})" if skipped else ""
+    return ("PASS" if not failed else "FAIL  " + " | ".join(failed)) + note

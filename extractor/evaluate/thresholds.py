@@ -16,12 +16,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from .. import errors
 from .metrics import Tally
 
 THRESHOLDS_FILE = "thresholds.json"
 
 
-class ThresholdError(Exception):
+class ThresholdError(errors.ConfigError):
     """The thresholds file cannot be used; the message says why."""
 
 

@@ -22,6 +22,8 @@ from ..settings import Settings
 from .pdf import OCR_DPI, read_pdf
 
 if TYPE_CHECKING:  # ocr needs numpy, which only the OCR extra installs
+    from PIL import Image
+
     from .ocr import OcrEngine
 
 PLAUSIBLE_DPI = (100.0, 1200.0)  # scanner resolutions; 72/96 are screen defaults, not a scan's
@@ -62,7 +64,7 @@ def _frames(data: bytes, max_pages: int) -> list[tuple[bytes, int, int, float]]:
         raise errors.CorruptInput(f"the image is damaged or not an image Pillow can read: {exc}") from None
 
 
-def _frame(frame) -> tuple[bytes, int, int, float]:
+def _frame(frame: Image.Image) -> tuple[bytes, int, int, float]:
     if frame.width * frame.height > MAX_PIXELS:
         raise errors.TooLarge(f"an image frame of {frame.width}×{frame.height} pixels is over the "
                               f"{MAX_PIXELS // 1_000_000} M pixel limit")

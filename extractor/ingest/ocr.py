@@ -231,7 +231,8 @@ class Run:
 
     @property
     def confidence(self) -> float:
-        return OcrLine(self.text, tuple(c for w in self.words for c in [w.confidence] * len(w.text))).confidence() or 0.0
+        per_char = tuple(c for w in self.words for c in [w.confidence] * len(w.text))
+        return OcrLine(self.text, per_char).confidence() or 0.0
 
 
 def unruled_tables(words: Sequence[OcrWord]) -> tuple[list[list[list[Run]]], list[OcrWord]]:

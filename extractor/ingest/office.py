@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import signal
 import struct
 import subprocess
@@ -28,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import errors
+from .. import errors, tools
 from ..document import Document, Source
 from ..settings import Settings, limit_name
 from .docx import read_docx
@@ -38,8 +37,9 @@ TIMEOUT = 120.0  # s: a first start with a fresh profile takes 3-10 s; a report 
 TARGETS = {  # pdf: the exporter of whichever module opened it; doc/rtf/odt: for building test sets
     "docx": "docx:MS Word 2007 XML", "pdf": "pdf", "doc": "doc:MS Word 97", "rtf": "rtf", "odt": "odt",
 }
-INSTALL_HINT = ("install LibreOffice (Debian/Ubuntu: apt-get install libreoffice-writer-nogui; "
-                "macOS: brew install --cask libreoffice), or save the document as .docx or .pdf")
+INSTALL_HINT = ("it was not found on PATH (looked for soffice and libreoffice); install it (Debian/Ubuntu: "
+                "apt-get install libreoffice-writer-nogui; macOS: brew install --cask libreoffice), "
+                "or save the document as .docx or .pdf")
 
 
 @dataclass(frozen=True)
@@ -73,11 +73,9 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 def find_soffice() -> str:
     """The LibreOffice executable on PATH, or DependencyMissing saying how to install it."""
-    exe = shutil.which("soffice") or shutil.which("libreoffice")
+    exe = tools.find(tools.Tool.LIBREOFFICE)
     if exe is None:
-        raise errors.DependencyMissing(
-            "reading .doc/.wps/.rtf/.odt files needs LibreOffice, which was not found on PATH "
-            f"(looked for soffice and libreoffice): {INSTALL_HINT}")
+        raise errors.DependencyMissing(f"reading .doc/.wps/.rtf/.odt files needs LibreOffice: {INSTALL_HINT}")
     return exe
 
 
@@ -106,12 +104,12 @@ def _last_line(output: str) -> str:
 
 
 def read_legacy_office(data: bytes, source: Source, settings: Settings, *, runner: Runner = run_command,
-                       timeout: float = TIMEOUT) -> Document:
+                       timeout: float = TIMEOUT, soffice: str | None = None) -> Document:
     if data.startswith(b"PK\x03\x04"):
         _check_odf(data, settings)  # LibreOffice would inflate a zip bomb whole: refused first
     fmt = legacy_format(data, source.name)
     suffix = "." + ("doc" if fmt == "wps" and _is_word_binary(data) else fmt)
-    docx_bytes = convert(data, suffix, "docx", runner=runner, timeout=timeout)
+    docx_bytes = convert(data, suffix, "docx", runner=runner, timeout=timeout, soffice=soffice)
     doc = read_docx(docx_bytes, source, settings)
     return doc.model_copy(update={"source": source.model_copy(update={"converted_via": f"libreoffice:{fmt}->docx"})})
 

@@ -38,8 +38,9 @@ import bisect
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pymupdf
 
@@ -51,6 +52,7 @@ if TYPE_CHECKING:  # ocr needs numpy and opencv, which only the OCR dependency b
     import numpy as np
 
     from .ocr import OcrEngine, OcrWord
+    from .scanned import CellText
 
 Box = tuple[float, float, float, float]
 
@@ -173,8 +175,8 @@ def read_pdf(data: bytes, source: Source, settings: Settings, engine: OcrEngine 
     with pdf:
         _check_pages(pdf, settings)
         try:
-            pages = [_read_page(page) for page in pdf]
-            reasons = {p.number: reason for p, page in zip(pages, pdf) if (reason := _ocr_reason(page, p))}
+            pages = [_read_page(page) for page in pdf.pages()]
+            reasons = {p.number: reason for p, page in zip(pages, pdf.pages()) if (reason := _ocr_reason(page, p))}
             ocr_notes = _ocr_pages(pdf, pages, reasons, engine, settings)
         except _PDF_ERRORS as exc:
             raise errors.CorruptInput(f"the PDF is damaged: {exc}") from None
@@ -251,7 +253,7 @@ def _ocr_pages(pdf: pymupdf.Document, pages: list[_Page], reasons: dict[int, str
             raise
         return [f"page {n}: {reason}, and OCR is unavailable ({exc}); its content was not read"
                 for n, reason in reasons.items()]
-    for index, page in enumerate(pdf):
+    for index, page in enumerate(pdf.pages()):
         if page.number + 1 in reasons:
             pages[index] = _scanned_page(page, engine, settings)
     listed = ", ".join(f"{n} ({reason})" for n, reason in reasons.items())
@@ -280,9 +282,11 @@ def _scanned_page(page: pymupdf.Page, engine: OcrEngine, settings: Settings) -> 
     result = _Page(number=number, height=page.rect.height, has_images=True, route="ocr")
     if dpi < OCR_DPI:
         result.warnings.append(f"page {number} ({page.rect.width:,.0f}×{page.rect.height:,.0f} pt) was read at "
-                               f"{dpi:.0f} dpi to stay within {settings.max_render_pixels:,} pixels (max_render_pixels)")
+                               f"{dpi:.0f} dpi to stay within {settings.max_render_pixels:,} pixels "
+                               "(max_render_pixels)")
     if scan.skew:
-        result.warnings.append(f"page {number} was scanned {abs(scan.skew):.2f}° askew; it was straightened before OCR")
+        result.warnings.append(f"page {number} was scanned {abs(scan.skew):.2f}° askew; "
+                               "it was straightened before OCR")
     for grid in grids:
         read = [next(cells) for _ in grid.spans]
         result.tables.append(_PageTable(number, grid, [ocr.clean_cell(_cell_lines_text(c)) for c in read],
@@ -318,14 +322,14 @@ def _grey(page: pymupdf.Page, settings: Settings) -> tuple[np.ndarray, float]:
     return gray, dpi
 
 
-def _cell_lines_text(cell) -> str:
+def _cell_lines_text(cell: CellText) -> str:
     text = ""
     for line in cell.lines:
         text = _join_lines(text, line.text.strip())
     return text
 
 
-def _cell_confidence(cell) -> float | None:
+def _cell_confidence(cell: CellText) -> float | None:
     """The least certain line's; 0 for a cell with ink in which nothing was read (its blank is a
     guess, so any value taken from it must be looked at unless an identity vouches for it)."""
     values = [c for c in (line.confidence() for line in cell.lines) if c is not None]
@@ -430,7 +434,7 @@ def _merge_rules(rules: list[_Rule]) -> list[_Rule]:
     return merged
 
 
-def _clusters(items: list, key, gap: float = SNAP) -> list[list]:
+def _clusters(items: list, key: Callable[[Any], float], gap: float = SNAP) -> list[list]:
     """Sorted items split where the step from the previous item exceeds ``gap``.
 
     Splitting on steps (not on distance to a group's first item) keeps the group means more than
@@ -567,7 +571,7 @@ def _place(grids: list[_Grid], box: Box) -> tuple[int, int] | None:
     return None
 
 
-def _union(boxes) -> Box:
+def _union(boxes: Iterable[Box]) -> Box:
     x0, y0, x1, y1 = zip(*boxes)
     return (min(x0), min(y0), max(x1), max(y1))
 
@@ -613,7 +617,8 @@ def _join_lines(first: str, second: str) -> str:
 def _drop_page_furniture(pages: list[_Page]) -> None:
     repeated = _repeated_edge_lines(pages)
     for page in pages:
-        page.lines = [line for line in page.lines if not _is_page_number(line, page) and not _is_running(line, page, repeated)]
+        page.lines = [line for line in page.lines
+                      if not _is_page_number(line, page) and not _is_running(line, page, repeated)]
 
 
 def _is_running(line: _Fragment, page: _Page, repeated: set[str]) -> bool:
@@ -689,7 +694,7 @@ def _assemble(pages: list[_Page]) -> list[TextBlock | TableBlock]:
                     last.shifts.append(last.shifts[-1] + found[1])
                     continue
             reason = _continues(last.tables[-1], item) if isinstance(last, _Chain) and item.route == "native" else None
-            if reason is not None:
+            if isinstance(last, _Chain) and reason is not None:
                 last.tables.append(item)
                 last.reasons.append(reason)
             else:
@@ -899,5 +904,5 @@ def _expand(spans: list[_Span], rows: int, index: int) -> list[list[Cell]]:
                     spanned=(r, c) != (span.top, span.left),
                 ))
     for row in grid:
-        row.sort(key=lambda cell: cell.where.col)
+        row.sort(key=lambda cell: cell.where.col if cell.where.col is not None else -1)
     return grid

@@ -45,7 +45,7 @@ def input_hash(messages: list[dict[str, str]], schema: dict) -> str:
 
 
 def cache_key(model: str, prompt_version: str, inputs: str) -> str:
-    return hashlib.sha256(f"{model}\x00{prompt_version}\x00{inputs}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{model}\x00{prompt_version}\x00{inputs}".encode()).hexdigest()
 
 
 class ResponseCache:

@@ -76,7 +76,7 @@ class EndpointRefused(errors.LLMUnavailable):
     """401/403/404: base URL, model name or key is wrong; counts against the circuit breaker."""
 
 
-class _Transient(Exception):
+class _Transient(errors.LLMUnavailable):
     """An endpoint failure worth another try, with the pause the server asked for (Retry-After)."""
 
     def __init__(self, reason: str, retry_after: float | None = None):
@@ -120,7 +120,8 @@ class LLMClient:
         # follow_redirects=False: a redirect must not carry the Authorization header to another host
         http = http_client or httpx.Client(timeout=settings.llm_timeout, follow_redirects=False)
         sdk = openai.OpenAI(base_url=settings.llm_base_url, api_key=settings.llm_api_key or NO_KEY,
-                            http_client=http, max_retries=0, timeout=settings.llm_timeout)
+                            http_client=http,  # type: ignore[arg-type]  # typed as httpx2.Client; httpx.Client works
+                            max_retries=0, timeout=settings.llm_timeout)
         structured = instructor.from_openai(sdk, mode=mode, model=settings.llm_model)
         _quiet_instructor_errors()
         return cls(structured, model=settings.llm_model, mode=mode.name, base_url=settings.llm_base_url,
@@ -169,9 +170,10 @@ class LLMClient:
         try:
             # No ``context=``: instructor would render the messages as Jinja templates, and report
             # text containing {{ … }} would execute. Our messages are rendered already (prompts.py).
-            value = self._structured.create(
+            # messages are plain dicts, which the SDK's message TypedDicts accept at run time
+            value = self._structured.create(  # type: ignore[call-overload]
                 response_model=response_model,
-                messages=messages,  # type: ignore[arg-type]
+                messages=messages,
                 max_retries=self._policy.reasks,
                 strict=False,  # "12" for 12 is the model's formatting, not a wrong answer
                 hooks=_usage_hooks(usage),

@@ -18,14 +18,30 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, ClassVar
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo,
-                      create_model, model_validator)
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    create_model,
+    model_validator,
+)
 
 from ..identities import Equation, appeal_equations, evaluate, table3_equations
 from ..parse.tokens import squash
 from ..report import Scalar
-from ..template import (APPEAL_BLOCKS, APPEAL_OUTCOMES, COLUMN_LABELS, COLUMNS, ActiveRow, active_rows,
-                        request_key, table3_rows)
+from ..template import (
+    APPEAL_BLOCKS,
+    APPEAL_OUTCOMES,
+    COLUMN_LABELS,
+    COLUMNS,
+    ActiveRow,
+    active_rows,
+    request_key,
+    table3_rows,
+)
 
 Count = Annotated[int, Field(ge=0)] | None
 MAX_LISTED_FAILURES = 8
@@ -148,7 +164,7 @@ class Table3Answer(TableAnswer):
         return out
 
     def equations(self) -> list[Equation]:
-        return table3_equations(self.VERSION)
+        return list(table3_equations(self.VERSION))
 
 
 @functools.cache
@@ -180,7 +196,7 @@ class Table4Cells(TableAnswer):
         return {f"appeals.{b}.{o}": getattr(getattr(self, b), o) for b in APPEAL_BLOCKS for o in APPEAL_OUTCOMES}
 
     def equations(self) -> list[Equation]:
-        return appeal_equations()
+        return list(appeal_equations())
 
 
 # ---- table 二 ------------------------------------------------------------------------------------

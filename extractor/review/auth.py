@@ -73,9 +73,10 @@ def _parse(stored: str) -> tuple[int, int, int, bytes, bytes] | None:
         values = (int(n), int(r), int(p), bytes.fromhex(salt), bytes.fromhex(digest))
     except ValueError:
         return None
-    n, r, p = values[:3]
+    cost, block, parallel = values[:3]
     # bounded so that a doctored store cannot make one check take minutes or gigabytes
-    return values if scheme == "scrypt" and 2 <= n <= 2**17 and 1 <= r <= 16 and 1 <= p <= 4 else None
+    bounded = 2 <= cost <= 2**17 and 1 <= block <= 16 and 1 <= parallel <= 4
+    return values if scheme == "scrypt" and bounded else None
 
 
 @functools.cache

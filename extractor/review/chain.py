@@ -26,7 +26,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
 TABLES = tuple(FIELDS)
 
 
-def link(table: str, prev_hash: str, row: Mapping[str, Any]) -> str:
+def link(table: str, prev_hash: str, row: Mapping[str, Any] | sqlite3.Row) -> str:
     """The hash of ``row`` (every column of ``FIELDS[table]``) chained to ``prev_hash``."""
     content = [_digest(row[name]) if name == "result_json" else row[name] for name in FIELDS[table]]
     payload = json.dumps([table, prev_hash, content], ensure_ascii=False, separators=(",", ":"))

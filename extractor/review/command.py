@@ -39,9 +39,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_parser(commands: argparse._SubParsersAction) -> None:
+    from ..cli import add_llm_flags
+
     add = commands.add_parser("add", help="extract files and queue them for review")
     add.add_argument("files", nargs="+", type=Path)
     _db_flag(add)
+    add_llm_flags(add)
     add.set_defaults(run=run_add)
 
 
@@ -132,12 +135,13 @@ def _store(settings: Settings) -> SQLiteStore:
 
 @_reported
 def run_add(args: argparse.Namespace, settings: Settings) -> int:
-    from ..pipeline import extract
+    from ..pipeline import Extractor
     from .queue import enqueue
 
     store = _store(settings)
+    extractor = Extractor.from_settings(settings)
     for path in args.files:
-        result = extract(path, settings)
+        result = extractor.extract(path)
         try:
             document_id, added = enqueue(store, result)
         except StoreError as exc:
@@ -190,7 +194,10 @@ def run_stats(args: argparse.Namespace, settings: Settings) -> int:
     from .stats import IDLE_SECONDS, review_stats
 
     stats = review_stats(_store(settings))
-    per_doc = (lambda v: "—" if v is None else f"{v:.1f}")
+
+    def per_doc(v: float | None) -> str:
+        return "—" if v is None else f"{v:.1f}"
+
     print(f"documents              {stats.documents}")
     print(f"settled                {stats.settled}")
     print(f"with open items        {stats.open}")

@@ -17,6 +17,7 @@ from ..causes import group_causes
 from ..check import check, status_of
 from ..errors import ExtractorError, StoreError
 from ..flags import CHECKER, PROVENANCE
+from ..ingest import TEXT_FORMATS
 from ..report import Report, Result, Scalar, Value
 from ..template import ADMIN_FEE_KEY, all_keys
 from .groups import Group, groups_of
@@ -33,7 +34,6 @@ CHECK_FLAGS = CHECKER
 TEXT_KEYS = frozenset({"meta.org_name", ADMIN_FEE_KEY, "active2019.procurement.amount"})
 SIGNED_SUFFIX = ".change"
 MAX_COUNT = 10**12  # far above any real count, far below what would overflow anything downstream
-TEXT_FORMATS = ("text", "markdown", "html")
 
 Edit = Callable[[Report], list[AuditEntry]]
 

@@ -149,7 +149,8 @@ class ReviewUI:
                   "open": sum(r.open for r in rows), "skipped": sum(r.skipped for r in rows),
                   "settled": sum(r.settled for r in rows)}
         return self.page(request, "queue.html", {
-            "rows": rows, "filters": filters, "rules": rules, "formats": sorted({r.document.format for r in everything}),
+            "rows": rows, "filters": filters, "rules": rules,
+            "formats": sorted({r.document.format for r in everything}),
             "statuses": STATUSES, "user": user, "totals": totals, "stats": stats,
             "empty": request.query_params.get("empty") == "1"})
 

@@ -12,9 +12,11 @@
 
 Every request needs the API token (``auth``), except /health and what is under /review: the review
 UI signs reviewers in itself (see ``create_app``). Times are ISO 8601 in UTC. Every error, a
-request that fails validation included, is JSON ``{"error", "message"}`` (``errors``): 401 without
-the token, 404 for an unknown id or path, 409 for a result asked before it exists, 413 over the size
-limit, 415 for bytes that are not a supported document, 422 for invalid parameters.
+request that fails validation included, is JSON ``{"error", "message"}``: routes raise an
+``extractor.errors`` class, whose status and code ``errors.http_error`` decides (``server.errors``):
+401 without the token, 404 for an unknown id or path, 409 for a result asked before it exists, 413
+over the size limit, 415 for bytes that are not a supported document, 422 for invalid parameters,
+503 when the data folder cannot be written.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,14 +38,14 @@ from pydantic import BaseModel
 from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from .. import __version__
+from .. import __version__, errors
 from ..batch.crossyear import normalise_org
 from ..flat import flat
 from ..report import Result
 from ..settings import Settings
 from .auth import TokenAuth
-from .errors import error_response, install_error_handlers
-from .formats import Unacceptable, accepted_format
+from .errors import install_error_handlers
+from .formats import accepted_format
 from .limits import BodyLimit, too_large_message
 from .storage import UploadStore
 from .worker import ExecutorFactory, Extractions, process_pool
@@ -155,17 +157,15 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 def _routes(app: FastAPI, store: UploadStore, extractions: Extractions, max_upload_bytes: int, workers: int) -> None:
     @app.post("/documents", status_code=202, response_model=Accepted, responses=_errors(400, 401, 413, 415, 422))
     async def upload(request: Request, response: Response,
-                     file: UploadFile = File(..., description="the report: PDF, DOCX, HTML, Markdown or text")):
+                     file: UploadFile = File(..., description="the report: PDF, DOCX, HTML, Markdown or text")
+                     ) -> Accepted:
         data = await file.read()
         filename = file.filename or "upload"
         if len(data) > max_upload_bytes:
-            return error_response(413, "too_large", too_large_message(max_upload_bytes))
+            raise errors.TooLarge(too_large_message(max_upload_bytes))
         if not data.strip():
-            return error_response(400, "empty", "the upload is empty")
-        try:
-            fmt = await run_in_threadpool(accepted_format, data, filename)
-        except Unacceptable as exc:
-            return error_response(415, "unsupported_format", str(exc))
+            raise errors.EmptyInput("the upload is empty")
+        fmt = await run_in_threadpool(accepted_format, data, filename)  # or formats.Unacceptable: 415
         doc_id = hashlib.sha256(data).hexdigest()
         await run_in_threadpool(store.save, doc_id, data, filename, fmt)
         extractions.submit(doc_id)
@@ -179,10 +179,10 @@ def _routes(app: FastAPI, store: UploadStore, extractions: Extractions, max_uplo
 
     @app.get("/documents/{doc_id}", response_model=DocumentOut, response_model_exclude_none=True,
              responses=_errors(401, 404, 422))
-    async def get_document(doc_id: str):
+    async def get_document(doc_id: str) -> DocumentOut:
         meta = store.meta(doc_id)
         if meta is None:
-            return _not_found(doc_id)
+            raise _not_found(doc_id)
         result = await run_in_threadpool(store.result, doc_id) if store.is_done(doc_id) else None
         return DocumentOut(id=doc_id, filename=meta["filename"], format=meta["format"], size=meta["size"],
                            received=_time(meta["received"]), **_progress(store, extractions, doc_id),
@@ -192,20 +192,19 @@ def _routes(app: FastAPI, store: UploadStore, extractions: Extractions, max_uplo
     @app.get("/documents/{doc_id}/flat", responses=_errors(401, 404, 409, 422))
     async def get_flat(doc_id: str) -> dict[str, Any]:
         if store.meta(doc_id) is None:
-            return _not_found(doc_id)  # type: ignore[return-value]
+            raise _not_found(doc_id)
         result = store.result(doc_id) if store.is_done(doc_id) else None
         if result is None:
-            return error_response(409, "pending", f"still being extracted: poll GET /documents/{doc_id}")  # type: ignore[return-value]
+            raise errors.NotReady(f"still being extracted: poll GET /documents/{doc_id}")
         return flat(Result.model_validate(result))
 
     @app.delete("/documents/{doc_id}", status_code=204, response_class=Response, responses=_errors(401, 404, 409, 422))
     async def delete_document(doc_id: str) -> Response:
         """Remove the upload and its result (a copy queued for review stays in the review store)."""
         if store.meta(doc_id) is None:
-            return _not_found(doc_id)
+            raise _not_found(doc_id)
         if extractions.pending(doc_id):
-            return error_response(409, "pending", f"still being extracted: delete it once GET /documents/{doc_id} "
-                                                  "says done")
+            raise errors.NotReady(f"still being extracted: delete it once GET /documents/{doc_id} says done")
         await run_in_threadpool(store.delete, doc_id)
         return Response(status_code=204)
 
@@ -217,16 +216,15 @@ def _routes(app: FastAPI, store: UploadStore, extractions: Extractions, max_uplo
         year: int | None = Query(None, description="the report year"),
         limit: int = Query(100, ge=1, le=1000),
         offset: int = Query(0, ge=0),
-    ):
+    ) -> DocumentList:
         rows = await run_in_threadpool(_listing, store, status, org, year)
         return DocumentList(total=len(rows), documents=rows[offset:offset + limit])
 
     @app.get("/health", response_model=Health, responses=_errors(503))
-    async def health():
+    async def health() -> Health:
         """Whether the service can take uploads (its data folder is writable); needs no token."""
         if not os.access(store.folder, os.W_OK):
-            return error_response(503, "unavailable", "the service cannot store uploads: its data folder is not "
-                                                      "writable")
+            raise errors.OutputUnwritable("the service cannot store uploads: its data folder is not writable")
         return Health(status="ok")
 
 
@@ -246,7 +244,7 @@ def _docs(app: FastAPI) -> None:
 
 
 def _time(epoch: float) -> datetime:
-    return datetime.fromtimestamp(epoch, timezone.utc)
+    return datetime.fromtimestamp(epoch, UTC)
 
 
 def _state(store: UploadStore, doc_id: str) -> State:
@@ -263,15 +261,15 @@ def _progress(store: UploadStore, extractions: Extractions, doc_id: str) -> dict
         return {"status": state, "finished": _time(finished) if finished else None}
     started = store.started(doc_id)
     if state == "running" and started is not None:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         return {"status": state, "started": _time(started),
                 "running_seconds": round(max(0.0, now.timestamp() - started), 1)}
     return {"status": state, "waiting_before": extractions.ahead(doc_id)}
 
 
-def _not_found(doc_id: str) -> Response:
+def _not_found(doc_id: str) -> errors.NotFound:
     shown = doc_id if len(doc_id) <= 80 else doc_id[:80] + "…"
-    return error_response(404, "not_found", f"no document with id {shown!r}")
+    return errors.NotFound(f"no document with id {shown!r}")
 
 
 def _listing(store: UploadStore, status: str | None, org: str | None, year: int | None) -> list[Listed]:

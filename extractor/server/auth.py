@@ -12,10 +12,11 @@ import base64
 import binascii
 import hmac
 
+from .. import errors
 from .errors import send_error
 
 CHALLENGES = ((b"www-authenticate", b'Bearer realm="extractor"'), (b"www-authenticate", b'Basic realm="extractor"'))
-HOWTO_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>API token needed</title></head>
+HOWTO_PAGE = b"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>API token needed</title></head>
 <body><h1>This service needs its API token</h1>
 <p>In a browser: reload this page; when it asks for a user name and password, give any user name and the
 API token as the password.</p>
@@ -23,7 +24,7 @@ API token as the password.</p>
 <p>The token is the one the service was started with (<code>extractor serve --token</code> or the
 <code>EXTRACTOR_API_TOKEN</code> variable).</p>
 </body></html>
-""".encode()
+"""
 
 
 class TokenAuth:
@@ -45,9 +46,8 @@ class TokenAuth:
         if _wants_html(scope):  # a browser: what it shows when the person cancels its password prompt
             await send_page(send, 401, HOWTO_PAGE, CHALLENGES)
             return
-        await send_error(send, 401, "unauthorized",
-                         "an API token is required: send the header 'Authorization: Bearer <token>'",
-                         headers=CHALLENGES)
+        await send_error(send, errors.Unauthorized("an API token is required: send the header "
+                                                   "'Authorization: Bearer <token>'"), headers=CHALLENGES)
 
     def _is_exempt(self, scope) -> bool:  # type: ignore[no-untyped-def]
         path = route_path(scope)

@@ -8,6 +8,7 @@ would turn the interruption into a generic 400, so the app's own response is dis
 """
 from __future__ import annotations
 
+from .. import errors
 from ..settings import limit_name
 from .errors import send_error
 
@@ -15,8 +16,8 @@ from .errors import send_error
 OVERHEAD = 64 * 1024
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(errors.TooLarge):
+    """Raised inside the app's receive to stop reading; the 413 itself is sent by ``_refuse``."""
 
 
 class BodyLimit:
@@ -57,7 +58,7 @@ class BodyLimit:
             await self._refuse(send)
 
     async def _refuse(self, send) -> None:  # type: ignore[no-untyped-def]
-        await send_error(send, 413, "too_large", too_large_message(self.max_bytes))
+        await send_error(send, errors.TooLarge(too_large_message(self.max_bytes)))
 
 
 def too_large_message(max_bytes: int) -> str:

@@ -18,16 +18,14 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from ..batch import atomic
+from ..ingest import FORMATS, Format
 from ..report import Result
 
 _ID = re.compile(r"^[0-9a-f]{64}$")
 _SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
-DEFAULT_SUFFIX = MappingProxyType({"pdf": ".pdf", "docx": ".docx", "html": ".html", "markdown": ".md", "text": ".txt",
-                  "ole": ".doc", "rtf": ".rtf", "odt": ".odt", "image": ".img"})
 
 
 def valid_id(doc_id: str) -> bool:
@@ -112,7 +110,9 @@ class UploadStore:
 def _suffix(filename: str, fmt: str) -> str:
     # the reader looks at the suffix too (.md, .html), so keep the client's when it is sane
     suffix = Path(filename).suffix.lower()
-    return suffix if _SUFFIX.match(suffix) else DEFAULT_SUFFIX.get(fmt, ".bin")
+    if _SUFFIX.match(suffix):
+        return suffix
+    return FORMATS[Format(fmt)].suffix if fmt in set(Format) else ".bin"
 
 
 def _display_name(filename: str) -> str:

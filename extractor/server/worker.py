@@ -9,6 +9,7 @@ The executor factory is a parameter, so tests may run extractions in threads.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -18,8 +19,7 @@ from pathlib import Path
 
 from ..batch import review as review_bridge
 from ..batch.engines import CRASH_MESSAGE, stop_pool, worker_pool
-from ..batch.jobs import assistant_for
-from ..pipeline import extract
+from ..pipeline import shared_extractor
 from ..report import Result
 from ..settings import Settings
 from .storage import UploadStore
@@ -35,7 +35,7 @@ def extract_upload(root: str, doc_id: str, settings: Settings, review_db: str | 
     store.mark_running(doc_id)
     meta = store.meta(doc_id) or {}
     source = store.source_path(doc_id)
-    result = extract(source, settings, assistant_for(settings))
+    result = shared_extractor(settings).extract(source)
     result.document = str(meta.get("filename") or doc_id)
     if result.source is not None:  # the client named the file; where the service keeps it is its own business
         result.source = result.source.model_copy(update={"path": result.document, "name": Path(result.document).name})
@@ -106,7 +106,7 @@ class Extractions:
             self._executor = self._factory(self.workers)
         self._attempts[doc_id] += 1
         future = self._executor.submit(extract_upload, str(self.store.root), doc_id, self.settings, self.review_db)
-        future.add_done_callback(lambda f, d=doc_id: self._done(d, f))
+        future.add_done_callback(functools.partial(self._done, doc_id))
 
     def _done(self, doc_id: str, future: Future[str]) -> None:
         if future.cancelled():

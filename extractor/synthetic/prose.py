@@ -123,7 +123,8 @@ def problems(rng: random.Random) -> list[Block]:
 def fee(values: Mapping[str, int | str]) -> Paragraph:
     year, org, amount = values["meta.year"], values["meta.org_name"], int(values["fees.info_processing_fee_yuan"])
     if amount:
-        return Paragraph(f"{year} 年，{org}共收取信息处理费 {amount} 元，均按照《政府信息公开信息处理费管理办法》规定收取。")
+        return Paragraph(f"{year} 年，{org}共收取信息处理费 {amount} 元，"
+                         "均按照《政府信息公开信息处理费管理办法》规定收取。")
     return Paragraph(f"{year} 年，{org}未收取信息处理费。")
 
 

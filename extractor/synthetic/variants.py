@@ -141,7 +141,7 @@ class Variant:
 
 def draw_values(rng: random.Random, variant: Variant, attempts: int = 500) -> Values:
     """Values for this variant's templates that every quirk can live with (redrawn until they fit)."""
-    fits = [QUIRK_BY_NAME[q].fits for q in sorted(variant.quirks) if QUIRK_BY_NAME[q].fits]
+    fits = [f for q in sorted(variant.quirks) if (f := QUIRK_BY_NAME[q].fits) is not None]
     for _ in range(attempts):
         values = make_values(rng, variant.table2, variant.table3)
         if all(fit(values) for fit in fits):
