@@ -139,7 +139,7 @@ class Bindings:
         assert isinstance(block, TableBlock)
         cells = block.rows[row]
         binding = bindings.at(row, len(cells))
-        if binding is None or not _agrees(cells, binding):
+        if binding is None or not _agrees(cells, binding, block.geometry):
             return None
         return binding.columns
 
@@ -226,15 +226,21 @@ def _distinct_runs(columns: dict[int, str]) -> bool:
     return True
 
 
-def _agrees(cells: Sequence[Cell], binding: Binding) -> bool:
+def _agrees(cells: Sequence[Cell], binding: Binding, geometry: str) -> bool:
     """The row's own print agrees with the binding: a label (and no number) before the first bound
     position, no label text at a bound position, no padded position, and a number only where a
-    column is bound or could be (after the first bound position)."""
+    column is bound or could be (after the first bound position).
+
+    In separated text a row whose label positions hold no text may have lost its label cells (a
+    label printed alone on the line before, its values on this one, often with a trailing separator
+    that restores the width): its positions say nothing, so it is not pinned."""
     first = binding.first
     if any(c.padded for c in cells):
         return False
     head = cells[:first]
     if any(cell_role(c) == "num" for c in head if not c.spanned):
+        return False
+    if geometry == "rows" and head and not any(cell_role(c) == "text" for c in head):
         return False
     for pos in range(first, len(cells)):
         cell = cells[pos]
