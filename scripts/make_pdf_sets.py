@@ -196,7 +196,8 @@ def native_pdf(spec: Spec) -> tuple[str, bytes, dict]:
     pdf = _normalised(convert(data, suffix, "pdf"), Path(name).stem)
     how = (f"A4 form layout, {spec.filler} filler paragraph(s) before table 三" if spec.layout == "form"
            else f"the {suffix.lstrip('.')} as generated")
-    return name, pdf, _gold(gold, Path(name).stem + ".pdf", f"PDF made by LibreOffice from {name} ({how}).")
+    return name, pdf, _gold(gold, Path(name).stem + ".pdf", f"PDF made by LibreOffice from {name} ({how}).",
+                            "libreoffice_pdf")
 
 
 def _normalised(pdf_bytes: bytes, title: str) -> bytes:
@@ -217,7 +218,7 @@ def scanned_pdf(spec: Spec) -> tuple[str, bytes, dict]:
             scan.insert_image(scan.rect, stream=_degraded(page, rng))
     out.set_metadata({"title": Path(name).stem, "producer": "scripts/make_pdf_sets.py"})
     note = gold["notes"][-1] + f" Pages scanned: {SCAN_DPI} dpi grey, tilted ≤ ±{MAX_TILT}°, blurred, noisy, JPEG."
-    gold = _gold({**gold, "notes": gold["notes"][:-1]}, gold["document"], note)
+    gold = _gold({**gold, "notes": gold["notes"][:-1]}, gold["document"], note, "scanned_pdf")
     return name, out.tobytes(garbage=3, deflate=True, no_new_id=True), gold
 
 
@@ -234,8 +235,9 @@ def _degraded(page: pymupdf.Page, rng: random.Random) -> bytes:
     return out.getvalue()
 
 
-def _gold(gold: dict, document: str, note: str) -> dict:
-    return {**gold, "document": document, "notes": [*gold.get("notes", []), note]}
+def _gold(gold: dict, document: str, note: str, rendering: str) -> dict:
+    """The source's gold for the PDF; ``rendering`` names how the PDF was made (eval reports group by it)."""
+    return {**gold, "document": document, "notes": [*gold.get("notes", []), note], "rendering": rendering}
 
 
 # ---- the sets ---------------------------------------------------------------------------------------
