@@ -634,8 +634,14 @@ def _is_page_number(line: _Fragment, page: _Page) -> bool:
     text = line.text.strip()
     if _DECORATED_PAGE_NO.match(text):
         return _at_edge(line, page, PAGE_NO_EDGE)
-    # a bare number is a page number only if it is this page's number, right at the edge
-    return text.isdigit() and int(text) == page.number and _at_edge(line, page, EDGE)
+    # a bare number is a page number only if it is this page's number, right at the edge, alone on
+    # its line (a table row broken to the page's top has its cells beside it: ``３`` on page 3)
+    return text.isdigit() and int(text) == page.number and _at_edge(line, page, EDGE) and _alone(line, page)
+
+
+def _alone(line: _Fragment, page: _Page) -> bool:
+    top, bottom = line.bbox[1], line.bbox[3]
+    return not any(other is not line and other.bbox[1] < bottom and other.bbox[3] > top for other in page.lines)
 
 
 def _shape(text: str) -> str:
@@ -643,11 +649,17 @@ def _shape(text: str) -> str:
 
 
 def _repeated_edge_lines(pages: list[_Page]) -> set[str]:
-    """Shapes of edge lines found on most pages (at least two): running headers and footers."""
+    """Shapes of edge lines found on most pages (at least two): running headers and footers. A shape
+    that is a bare value (``#``, ``#件``, ``-``) is never one: table rows broken across pages put
+    such cells at the page edges of most pages, and a bare page number is ``_is_page_number``'s."""
     counts = Counter(
         shape for page in pages for shape in {_shape(line.text) for line in page.lines if _at_edge(line, page, EDGE)}
     )
-    return {shape for shape, n in counts.items() if n >= 2 and n > len(pages) / 2}
+    return {shape for shape, n in counts.items() if n >= 2 and n > len(pages) / 2 and not _VALUE_SHAPE.fullmatch(shape)}
+
+
+# a table cell's print: a number (shaped ``#``) or a blank mark, with a unit or a note mark around it
+_VALUE_SHAPE = re.compile(r"[#.,，、％%件个项次人万元份条/／\-—–－无（）()*＊]*")
 
 
 # ---- pages → blocks --------------------------------------------------------------------------

@@ -8,13 +8,17 @@ Works the same on real grids, tab rows, one cell per line and glued text:
 - a source row holding several numbers and no text is an *unlabeled* record: either values detached
   from a label printed alone just before it (kept as ``label_hint``) or a row whose label was lost
   in conversion; the table reader decides, and places the latter by template order;
-- a source row holding a single number or a blank continues the current record (one cell per line).
+- a source row holding a single number or a blank continues the current record (one cell per line);
+- a line of bare text after a row's values and before an enumerated label ends the previous row's
+  label: text without geometry prints a wrapped label cell around its row's values
+  (``3、要求提供公开出版`` / values / ``物``).
 
 A record built from the cells of exactly one table row remembers that row (``source``), so the
 table reader can ask the header binding where each of its cells stands.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..document import Where
@@ -37,6 +41,10 @@ class Record:
     @property
     def key_text(self) -> str:
         return squash(self.label)
+
+
+# a row label's enumerator: 一、 （三） 3、 3.
+_ENUMERATED = re.compile(r"[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[、.．]")
 
 
 def _rows(items: list[Piece]) -> list[list[Piece]]:
@@ -72,6 +80,26 @@ class _Builder:
         self.close()
         self.current = Record(label_where=where, labeled=labeled)
         return self.current
+
+    def is_label_tail(self, p: Piece) -> bool:
+        """The current record is a bare line of text after a row's values and before an enumerated
+        label (``1、…``, ``（六）…``): the end of the previous row's label, wrapped below its values
+        (text without geometry prints a cell's lines around the row's vertical centre)."""
+        cur = self.current
+        if cur is None or not cur.labeled or cur.slots or p.grid or not self.records:
+            return False
+        prev = self.records[-1]
+        return (prev.labeled and prev.numbers > 0 and prev.source is None and _ENUMERATED.match(squash(p.text)) is not None
+                and _ENUMERATED.match(cur.key_text) is None)
+
+    def attach_tail(self) -> None:
+        cur, prev = self.current, self.records[-1]
+        assert cur is not None
+        prev.label += cur.label
+        if cur.label_where is not None:
+            prev.label_where = cur.label_where if prev.label_where is None else prev.label_where.merged(cur.label_where)
+        self.current = None
+        self.rows = set()
 
     def take(self, p: Piece) -> None:
         assert self.current is not None
@@ -112,7 +140,10 @@ def build_records(items: list[Piece]) -> list[Record]:
                     continue
                 cur = b.current
                 if i == texts[0] or cur is None or cur.numbers or not cur.labeled:
-                    if i == texts[0] and cur is not None and cur.labeled and not cur.numbers and not cur.slots \
+                    if i == texts[0] and b.is_label_tail(p):
+                        b.attach_tail()
+                        cur = b.start(where=p.where)
+                    elif i == texts[0] and cur is not None and cur.labeled and not cur.numbers and not cur.slots \
                             and not p.grid:
                         pass  # a label continued on the next line (split labels, one cell per line)
                     else:
