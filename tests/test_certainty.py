@@ -73,7 +73,7 @@ def _oracle(rows: dict[str, list[Reading]], eqs: list[Equation], bound: int) -> 
     """Every value each cell takes over the admissible solutions, and those solutions. Admissible:
     those breaking no identity when there are any; else those whose broken identities all pass
     through one printed cell (one misprint); else those breaking the fewest."""
-    tiers: dict[str, list[dict]] = {"none": [], "one": [], "fewest": []}
+    tiers: dict[str, list] = {"none": [], "one": [], "fewest": [], "zeros": [], "zero_world": []}
     fewest = None
     for combo in itertools.product(*rows.values()):
         cells: dict[str, CellRead] = {}
@@ -81,23 +81,34 @@ def _oracle(rows: dict[str, list[Reading]], eqs: list[Equation], bound: int) -> 
             cells.update(reading.cells)
         open_keys = [k for k, c in cells.items() if c.value is None]
         printed = {k for k, c in cells.items() if c.kind == "printed"}
+        zeros = [k for k, c in cells.items() if c.kind in ("blank", "missing") and not c.not_in_header]
         for fill in itertools.product(range(bound + 1), repeat=len(open_keys)):
             values = {k: c.value for k, c in cells.items()}
             values.update(zip(open_keys, fill))
             broken = [eq for eq in eqs if (lr := evaluate(eq, values)) is not None and lr[0] != lr[1]]
+            blank_zero = not any(values[k] for k in zeros)
             if not broken:
                 tiers["none"].append(values)
+                tiers["zeros"].append((values, zeros))
+                if blank_zero:
+                    tiers["zero_world"].append(values)
                 continue
             shared = set(printed)
             for eq in broken:
                 shared &= set(eq.cells)
             if shared:
                 tiers["one"].append(values)
+                if blank_zero:
+                    tiers["zero_world"].append(values)
             if fewest is None or len(broken) < fewest[0]:
                 fewest = (len(broken), [values])
             elif len(broken) == fewest[0]:
                 fewest[1].append(values)
     admissible = tiers["none"] or tiers["one"] or (fewest[1] if fewest else [])
+    if tiers["none"] and any(values[k] for values, zeros in tiers["zeros"] for k in zeros):
+        # a blank (or a cell its reading leaves unprinted) is nonzero in some reading: the world in
+        # which blanks are 0 and one cell is misprinted is admissible too
+        admissible = admissible + tiers["zero_world"]
     seen: dict[str, set[int]] = {}
     for values in admissible:
         for k, v in values.items():

@@ -143,6 +143,20 @@ class Bindings:
             return None
         return binding.columns
 
+    def shown(self, table: int, row: int) -> set[str]:
+        """Every column the header governing this row names, across its header rows: in separated
+        text each header row binds rows of its own width only, and a two-row header (自然人 … 总计
+        above 商业企业 … 其他) names its columns on rows of different widths."""
+        found = self.blocks.get(table)
+        if found is None:
+            return set()
+        current: dict[int, Binding] = {}
+        for start, by_width in found.spans:
+            if start > row:
+                break
+            current = by_width
+        return {name for binding in current.values() for name in binding.columns.values()}
+
     def is_header(self, table: int, row: int) -> bool:
         found = self.blocks.get(table)
         return found is not None and row in found.header_rows
@@ -231,7 +245,8 @@ def _agrees(cells: Sequence[Cell], binding: Binding, geometry: str) -> bool:
     position, no label text at a bound position, no padded position, and a number only where a
     column is bound or could be (after the first bound position).
 
-    In separated text a row whose label positions hold no text may have lost its label cells (a
+    In separated text every value must stand under a column word of the binding, and a row whose
+    label positions hold no text may have lost its label cells (a
     label printed alone on the line before, its values on this one, often with a trailing separator
     that restores the width): its positions say nothing, so it is not pinned."""
     first = binding.first
@@ -248,6 +263,11 @@ def _agrees(cells: Sequence[Cell], binding: Binding, geometry: str) -> bool:
             continue
         role = cell_role(cell)
         if role == "text" and pos in binding.columns:
+            return False
+        if role == "num" and geometry == "rows" and pos not in binding.columns:
+            # separated text: a header row binds rows of its own width only, and a row that lost a
+            # cell may have the width of a header row that names only some columns (自然人 … 总计
+            # over a spanning 法人或其他组织): a value under no column word is not placed by this row
             return False
     return True
 

@@ -37,6 +37,9 @@ class CellRead:
     glued: bool = False  # cut out of a run of digits that lost its separators
     note: str | None = None
     flags: list[str] = field(default_factory=list)  # reasons for a look found while reading
+    # missing because the header has no such column (a table printed without 其他): nothing was
+    # printed there to vanish, so the cell may hold any value the identities give it
+    not_in_header: bool = False
 
 
 @dataclass

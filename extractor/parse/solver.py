@@ -105,7 +105,7 @@ def _searched(rows: Mapping[str, Sequence[Reading]], names: list[str], equations
             unprinted_row = all(c.kind == "missing" for c in readings[0].cells.values())
             for key, cell in readings[0].cells.items():
                 terms[key] = cell.value if cell.value is not None else _open(model, open_vars, key, upper)
-                if cell.kind == "blank" or unprinted_row:
+                if cell.kind == "blank" or unprinted_row or cell.kind == "missing" and not cell.not_in_header:
                     blanks.append(key)
             continue
         picks = [model.NewBoolVar(f"{name}#{i}") for i in range(len(readings))]
@@ -181,16 +181,29 @@ def _searched(rows: Mapping[str, Sequence[Reading]], names: list[str], equations
         doubted |= {k for eq in printed_broken for k in eq.cells}
     alternatives = {k: v for k, v in alternatives.items() if not k.startswith((_PRINTED, _SUSPECT))}
     incomplete = [k for k in incomplete if not k.startswith((_PRINTED, _SUSPECT))]
-    if not tracked_suspects and any(s0.get(k) or alternatives.get(k, [0]) != [0] for k in blanks):
-        # A blank cell (or a row not printed) admits a value only if it is not 0; read as the 0 a
-        # blank usually means, the print would be wrong in one cell instead: that cell is in doubt.
-        doubted |= _misprint_if_blanks_are_zero(suspect_model, suspects, terms, blanks)
     if not proven:
         incomplete = sorted(set(incomplete) | set(variables))
     # 3. what to show: the admissible solution the readings' penalties prefer (a preference only:
     # every cell it could change is flagged by step 2)
     shown_solver = _preferred(bound, choices, rows, variables, s0, broken) or first
     shown = {k: (t if isinstance(t, int) else shown_solver.Value(t)) for k, t in terms.items()}
+    vanished = _vanished(rows, choices, terms)
+    if bound is hard and _blank_not_zero(hard, terms, blanks, vanished):
+        # A blank cell, a row not printed, or a cell the shown reading says vanished admits a value
+        # only if it is not 0. Read as the 0 a blank means, the print would be wrong in one cell
+        # instead: that world is admissible too. The cells that could be its misprint are in doubt,
+        # and so is every value (and placement) that differs between the two worlds.
+        zero = _blanks_zero(suspect_model, suspects, terms, blanks, vanished)
+        doubted |= _misprint_suspects(zero, suspects)
+        tracked_zero = {**variables, **{f"{_PRINTED}{k}": v for k, v in printed.items()}}
+        shown_tracked = {k: shown_solver.Value(v) for k, v in tracked_zero.items()}
+        other, unsettled = _backbone(zero.clone(), tracked_zero, shown_tracked, rounds=MISPRINT_ROUNDS)
+        for key, found in other.items():
+            if key.startswith(_PRINTED):
+                placement.add(key.removeprefix(_PRINTED))
+            else:
+                alternatives.setdefault(key, []).extend(v for v in found if v not in alternatives.get(key, []))
+        incomplete = sorted(set(incomplete) | {k for k in unsettled if not k.startswith(_PRINTED)})
     picked = {n: next((i for i, p in enumerate(ps) if shown_solver.Value(p)), 0) for n, ps in choices.items()}
     cells: dict[str, CellRead] = {}
     descs: dict[str, str] = {}
@@ -240,17 +253,65 @@ def _one_misprint(model, rows, choices: dict, terms: dict, printed: dict, broken
     return out, suspects
 
 
-def _misprint_if_blanks_are_zero(suspect_model, suspects: dict, terms: dict, blanks: list[str]) -> set[str]:
-    """The cells that could be the one misprint when every blank cell is 0."""
+def _vanished(rows: Mapping[str, Sequence[Reading]], choices: dict, terms: dict) -> list[tuple[str, object]]:
+    """(cell, the reading's pick) for every reading that leaves a cell of a column its header shows
+    unprinted: where geometry is lost, a cell that vanished was a blank one."""
+    out: list[tuple[str, object]] = []
+    for name, picks in choices.items():
+        for pick, reading in zip(picks, rows[name]):
+            for key, cell in reading.cells.items():
+                if cell.kind in ("missing", "blank") and not cell.not_in_header \
+                        and not isinstance(terms.get(key, 0), int):
+                    out.append((key, pick))
+    return out
+
+
+def _blank_not_zero(model, terms: dict, blanks: list[str], vanished: list[tuple[str, object]]) -> bool:
+    """Whether some solution of ``model`` gives a blank cell, or a cell its reading leaves
+    unprinted, a value other than 0."""
+    probe = model.clone()
+    some = []
+    for key in blanks:
+        if isinstance(terms[key], int):
+            continue
+        b = probe.NewBoolVar(f"nonzero:{key}")
+        probe.Add(terms[key] != 0).OnlyEnforceIf(b)
+        some.append(b)
+    for key, pick in vanished:
+        b = probe.NewBoolVar(f"nonzero:{key}")
+        probe.Add(terms[key] != 0).OnlyEnforceIf(b)
+        probe.AddImplication(b, pick)
+        some.append(b)
+    if not some:
+        return False
+    probe.AddBoolOr(some)
+    return _feasible(probe) is not None
+
+
+def _blanks_zero(suspect_model, suspects: dict, terms: dict, blanks: list[str], vanished: list[tuple[str, object]]):
+    """The one-misprint model in which every blank cell, and every cell a picked reading leaves
+    unprinted, is 0, and the misprint is in a printed number (a blank "misprinted" would be the
+    other world again)."""
     zero = suspect_model.clone()
     for key in blanks:
         zero.Add(terms[key] == 0)
+        if key in suspects:
+            zero.Add(suspects[key] == 0)
+    for key, pick in vanished:
+        zero.Add(terms[key] == 0).OnlyEnforceIf(pick)
+        if key in suspects:
+            zero.AddImplication(suspects[key], pick.Not())
+    return zero
+
+
+def _misprint_suspects(zero, suspects: dict) -> set[str]:
+    """The cells that could be the one misprint in the world where blanks are 0."""
     first = _feasible(zero)
     if first is None or not suspects:
         return set()
     tracked = {f"{_SUSPECT}{k}": v for k, v in suspects.items()}
     s0 = {k: first.Value(v) for k, v in tracked.items()}
-    alternatives, incomplete = _backbone(zero, tracked, s0, rounds=MISPRINT_ROUNDS)
+    alternatives, incomplete = _backbone(zero.clone(), tracked, s0, rounds=MISPRINT_ROUNDS)
     found = {k for k, v in s0.items() if v} | set(alternatives) | set(incomplete)
     return {k.removeprefix(_SUSPECT) for k in found}
 

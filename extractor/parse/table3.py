@@ -149,9 +149,8 @@ def _bound_header(records: list[Record], doc: Document, bindings: Bindings) -> l
     for rec in records:
         if rec.source is None or not rec.numbers:
             continue
-        columns = bindings.row_columns(doc, *rec.source)
-        if columns:
-            names = set(columns.values())
+        if bindings.row_columns(doc, *rec.source):
+            names = bindings.shown(*rec.source)
             return [c for c in COLUMNS if c in names]
     return None
 
@@ -358,6 +357,8 @@ def _reading(row: str, slots: list[Slot], assignment: list[int | None], absent: 
     for col in COLUMNS:
         if col not in used:
             penalty += 0 if col in absent else (2 if col == "total" else 3)
+            if col in absent:
+                cells[request_key(row, col)].not_in_header = True
     desc = " ".join(f"{COLUMNS[c]}" if c is not None else "-" for c in assignment)
     return Reading(cells, penalty, desc)
 
