@@ -3,8 +3,10 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: samples test lint install system-packages clean live-llm
+.PHONY: samples test lint install system-packages clean live-llm fuzz
 PORT ?= 8089
+FUZZ_CASES ?= 50000
+FUZZ_OUT ?= runs/fuzz
 
 $(BIN)/extractor: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -36,6 +38,16 @@ test: install system-packages
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
+
+# The long fuzz search for silent errors (tests/test_fuzz.py; `make test` runs its 2,000-case default).
+# The summary line the test writes is printed last whether the test passed or not, and the target exits
+# with the test's status. A stale summary is removed first, so a crashed run cannot show an old one.
+fuzz: install
+	@rm -f $(FUZZ_OUT)/summary.txt
+	@status=0; FUZZ_CASES=$(FUZZ_CASES) FUZZ_OUT=$(FUZZ_OUT) $(BIN)/python -m pytest -q tests/test_fuzz.py || status=$$?; \
+	if [ -f $(FUZZ_OUT)/summary.txt ]; then cat $(FUZZ_OUT)/summary.txt; \
+	else echo "fuzz: no summary written (the test stopped before the end; see above)"; fi; \
+	exit $$status
 
 # Live LLM check, not in CI: a local llama.cpp server with Gemma 3 270M, `--llm always` on the samples.
 live-llm: install

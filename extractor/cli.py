@@ -54,8 +54,19 @@ def add_llm_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--llm-concurrency", type=int)
 
 
+def add_secure_cookies_flag(p: argparse.ArgumentParser) -> None:
+    """``--secure-cookies`` of ``review serve`` and ``serve`` (which mounts the review UI): one setting,
+    ``Settings.review_secure_cookies``, read by the review app wherever it runs."""
+    # default None, not False: settings_from copies only given flags, so that
+    # EXTRACTOR_REVIEW_SECURE_COOKIES=1 still holds when the flag is absent
+    p.add_argument("--secure-cookies", dest="review_secure_cookies", action="store_true", default=None,
+                   help="mark the review session cookie Secure: browsers then send it over HTTPS only (serve "
+                        "behind TLS; default: EXTRACTOR_REVIEW_SECURE_COOKIES, else off)")
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
-    names = ("llm_use", "llm_base_url", "llm_model", "llm_mode", "llm_timeout", "llm_concurrency", "db_path")
+    names = ("llm_use", "llm_base_url", "llm_model", "llm_mode", "llm_timeout", "llm_concurrency", "db_path",
+             "review_secure_cookies")
     return Settings.from_env(**{n: getattr(args, n) for n in names if getattr(args, n, None) is not None})
 
 
@@ -98,4 +109,4 @@ if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
 
 
-__all__ = ["main", "add_llm_flags", "settings_from", "EXIT_CODES"]
+__all__ = ["main", "add_llm_flags", "add_secure_cookies_flag", "settings_from", "EXIT_CODES"]

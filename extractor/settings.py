@@ -47,6 +47,9 @@ class Settings:
     # review store and its web UI
     db_path: Path | None = None
     review_secret: str | None = field(default=None, repr=False)  # session signing key; else kept in the store
+    # mark the review UI's session cookie Secure (browsers send it over HTTPS only): for a UI served
+    # behind TLS. One setting for `review serve` and the UI the API mounts under /review alike.
+    review_secure_cookies: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -78,8 +81,18 @@ def limit_name(field_name: str) -> str:
     return f"EXTRACTOR_{field_name.upper()}"
 
 
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
 def _coerce(type_name: object, raw: str) -> object:
     t = str(type_name)
+    if t.startswith("bool"):
+        # bool("false") is True: a switch is read by its word, and any other word is refused
+        word = raw.strip().lower()
+        if word not in TRUE_WORDS + FALSE_WORDS:
+            raise ValueError(raw)
+        return word in TRUE_WORDS
     if t.startswith("int"):
         return int(raw)
     if t.startswith("float"):

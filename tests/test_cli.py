@@ -63,6 +63,22 @@ def test_an_error_is_one_line_and_its_exit_code(monkeypatch: pytest.MonkeyPatch,
     assert err == "extractor extract: error: EXTRACTOR_MAX_PAGES='many' is not a valid int\n"
 
 
+def test_an_output_folder_that_cannot_be_written_is_exit_3(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """extract --out, like batch: one line naming the folder, exit 3, what was written is kept."""
+    blocked = tmp_path / "a_file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    assert main(["extract", str(SAMPLE), "--out", str(blocked)]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith(f"extractor extract: error: cannot write to the output folder {blocked}: ")
+    assert err.count("\n") == 1 and "Traceback" not in err
+    out = tmp_path / "out"
+    (out / f"{OTHER.name}.json").mkdir(parents=True)  # the second document's file cannot be made
+    assert main(["extract", str(SAMPLE), str(OTHER), "--out", str(out)]) == 3
+    assert f"({out / OTHER.name}.json)" in capsys.readouterr().err
+    assert json.loads((out / f"{SAMPLE.name}.json").read_text(encoding="utf-8"))["status"]
+
+
 def test_exit_codes_are_mapped_once_by_class() -> None:
     assert [code for _, code in EXIT_CODES] == [3, 2, 1]
     assert exit_code_of(errors.OutputUnwritable("x")) == 3

@@ -318,6 +318,36 @@ def test_document_strings_are_escaped_in_the_report(tmp_path: Path) -> None:
     assert run.record["documents"][0]["document"] == "odd/<b>x&y.txt"
 
 
+def test_accuracy_by_rendering_groups_documents_by_their_golds_rendering(tmp_path: Path) -> None:
+    """Gold files of generated sets name their rendering; the rest group under "-", in the terminal
+    summary, run.json and report.html alike, with the columns of the by-format table."""
+    folder = tmp_path / "rendered"
+    for name, rendering in (("a.txt", "tabs_grid"), ("b.txt", "tabs_grid"), ("c.txt", None), ("d.txt", "glued")):
+        _copy_sample(folder, name)
+        gold_path = folder / f"{name}.gold.json"
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        if rendering is not None:
+            gold["rendering"] = rendering
+        gold_path.write_text(json.dumps(gold, ensure_ascii=False), encoding="utf-8")
+    run = evaluate([folder], tmp_path / "out")
+    by_rendering = run.record["by_rendering"]
+    assert list(by_rendering) == ["-", "glued", "tabs_grid"]
+    assert [t["documents"] for t in by_rendering.values()] == [1, 1, 2]
+    assert sum(t["keys"] for t in by_rendering.values()) == run.record["overall"]["keys"]
+    assert by_rendering["tabs_grid"]["correct"] == 2 * by_rendering["glued"]["correct"]
+    assert {d["document"]: d["rendering"] for d in run.record["documents"]} == {
+        "rendered/a.txt": "tabs_grid", "rendered/b.txt": "tabs_grid", "rendered/c.txt": "-",
+        "rendered/d.txt": "glued"}
+    assert set(by_rendering["-"]) == set(run.record["by_format"]["text"])  # the same columns
+    lines = run.stdout.splitlines()
+    head = lines.index("by rendering")
+    assert lines[head + 1].split()[:3] == ["rendering", "docs", "keys"]
+    assert [line.split()[0] for line in lines[head + 3 : head + 6]] == ["-", "glued", "tabs_grid"]
+    assert lines[head + 5].split()[1:3] == ["2", str(by_rendering["tabs_grid"]["keys"])]
+    section = run.html.split("<h2>By rendering</h2>", 1)[1].split("<h2>", 1)[0]
+    assert section.count("<tr>") == 4 and "<td>tabs_grid</td>" in section and "<td>-</td>" in section
+
+
 def test_command_line_eval(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["eval", str(SAMPLES), "--out", str(tmp_path / "cli"), "--max-silent", "0"])
     assert code == 0

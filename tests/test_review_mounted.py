@@ -218,3 +218,87 @@ def test_only_the_review_ui_is_exempt_from_the_api_token(service: Service) -> No
 ])
 def test_sign_in_returns_only_to_pages_of_the_mounted_app(target: str | None, base: str, expected: str) -> None:
     assert _safe_next(target, base) == expected
+
+
+# ---- one setting for the Secure session cookie, standalone or mounted ------------------------------
+
+
+def _session_cookie(app, path: str) -> str:
+    """The Set-Cookie header of the review session the app starts at ``path`` (the sign-in form)."""
+    from starlette.testclient import TestClient
+
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        response = client.get(path)
+        assert response.status_code == 200, response.text
+        cookie = response.headers["set-cookie"]
+    assert cookie.startswith("review_session="), cookie
+    return cookie
+
+
+def _service(settings: Settings, folder: Path):
+    return create_app(settings, folder / "data", TOKEN, workers=1, executor_factory=ThreadPoolExecutor,
+                      review_db=folder / "review.sqlite")
+
+
+@pytest.mark.parametrize("secure", [False, True])
+def test_the_mounted_review_ui_marks_its_cookie_secure_as_configured(secure: bool, tmp_path: Path) -> None:
+    cookie = _session_cookie(_service(Settings(review_secure_cookies=secure), tmp_path), "/review/login").lower()
+    assert ("; secure" in cookie) == secure
+    assert "samesite=strict" in cookie and "httponly" in cookie
+
+
+def test_the_mounted_review_ui_signs_sessions_with_the_configured_secret(tmp_path: Path) -> None:
+    """EXTRACTOR_REVIEW_SECRET reaches the mounted UI: a session cookie verifies with that key."""
+    from itsdangerous import BadSignature, TimestampSigner
+
+    cookie = _session_cookie(_service(Settings(review_secret="s" * 32), tmp_path), "/review/login")
+    value = cookie.split(";", 1)[0].split("=", 1)[1]
+    TimestampSigner("s" * 32).unsign(value.encode())  # raises BadSignature if another key signed it
+    with pytest.raises(BadSignature):
+        TimestampSigner(SQLiteStore(tmp_path / "review.sqlite").secret()).unsign(value.encode())
+
+
+@pytest.mark.parametrize(("argv", "env", "secure"), [
+    (["serve"], {}, False),
+    (["serve", "--secure-cookies"], {}, True),
+    (["serve"], {"EXTRACTOR_REVIEW_SECURE_COOKIES": "1"}, True),
+    (["serve"], {"EXTRACTOR_REVIEW_SECURE_COOKIES": "off"}, False),
+    (["review", "serve"], {}, False),
+    (["review", "serve", "--secure-cookies"], {}, True),
+    (["review", "serve"], {"EXTRACTOR_REVIEW_SECURE_COOKIES": "true"}, True),
+])
+def test_secure_cookies_from_the_flag_or_the_environment(argv: list[str], env: dict[str, str], secure: bool,
+                                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``serve`` (the API with the UI under /review) and ``review serve`` read one setting."""
+    import uvicorn
+
+    from extractor.cli import main
+
+    served: list[object] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append(app))
+    monkeypatch.delenv("EXTRACTOR_REVIEW_SECURE_COOKIES", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    where = ["--data", str(tmp_path / "data"), "--token", TOKEN * 2] if argv[0] == "serve" else []
+    assert main([*argv, *where, "--db", str(tmp_path / "review.sqlite")]) == 0
+    [app] = served
+    path = "/review/login" if argv[0] == "serve" else "/login"
+    assert ("; secure" in _session_cookie(app, path).lower()) == secure
+
+
+@pytest.mark.parametrize(("raw", "value"), [("1", True), ("TRUE", True), ("yes", True), ("on", True),
+                                            ("0", False), ("false", False), ("No", False), ("off", False)])
+def test_a_switch_in_the_environment_is_read_by_its_word(raw: str, value: bool) -> None:
+    assert Settings.from_env({"EXTRACTOR_REVIEW_SECURE_COOKIES": raw}).review_secure_cookies is value
+
+
+def test_an_unknown_word_for_a_switch_is_a_configuration_error(capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from extractor.cli import main
+    from extractor.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="EXTRACTOR_REVIEW_SECURE_COOKIES='maybe'"):
+        Settings.from_env({"EXTRACTOR_REVIEW_SECURE_COOKIES": "maybe"})
+    monkeypatch.setenv("EXTRACTOR_REVIEW_SECURE_COOKIES", "maybe")
+    assert main(["review", "stats", "--db", "/nonexistent/x.sqlite"]) == 2
+    assert "EXTRACTOR_REVIEW_SECURE_COOKIES" in capsys.readouterr().err

@@ -3,7 +3,7 @@
     sets        find the documents and gold files of a labelled set (errors, never skips)
     scoring     score one document's flat output against its gold (the rules of shared/tools/score.py)
     metrics     aggregate key outcomes: accuracy, silent errors, review load, flag precision/recall,
-                calibration, grouped by family/section/format/document
+                calibration, grouped by family/section/format/rendering/document
     thresholds  the pass/fail limits per set (evals/thresholds.json, or command-line flags)
     measure     one document: extract (an exception becomes a failed result), time, score
     records     the run.json model

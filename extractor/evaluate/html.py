@@ -182,6 +182,7 @@ def render_report(run: RunRecord, worst: int = 10) -> str:
         "<h2>By section</h2>" + grouped("section", run.by_section),
         "<h2>By field family</h2>" + grouped("family", run.by_family),
         "<h2>By format</h2>" + grouped("format", run.by_format),
+        "<h2>By rendering</h2>" + grouped("rendering", run.by_rendering),
         "<h2>By method</h2>" + grouped("method", run.by_method),
         "<h2>By status</h2>" + grouped("status", run.by_status),
         calibration_section(run),

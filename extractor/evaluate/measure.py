@@ -6,6 +6,7 @@ document and a crash can never look better than a wrong answer.
 """
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,7 +16,7 @@ from ..flat import flat
 from ..ingest import format_of_name
 from ..report import Result
 from .metrics import tally
-from .records import DocumentRecord
+from .records import NO_RENDERING, DocumentRecord
 from .scoring import KeyDetail, score_document
 from .sets import LabelledDocument
 
@@ -45,6 +46,16 @@ def format_of(result: Result, path: Path) -> str:
         return str(result.source.format)
     known = format_of_name(path.name)  # never read: the registry's guess from the name
     return str(known) if known is not None else (path.suffix.lower().lstrip(".") or "none")
+
+
+def rendering_of(gold: Mapping[str, Any]) -> str:
+    """How the gold says its document was printed (generated sets: ``tabs_grid``, ``pdf_plain``,
+    ``glued``, ``libreoffice_pdf``…); ``NO_RENDERING`` when it does not say. A value that is not a
+    string is shown as JSON rather than dropped, so a malformed gold stays visible in the table."""
+    value = gold.get("rendering")
+    if value is None or value == "":
+        return NO_RENDERING
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def usage_counts(usage: Mapping[str, Any]) -> tuple[int, int]:
@@ -91,6 +102,7 @@ def measure(doc: LabelledDocument, extractor: Extracts) -> DocumentRecord:
         document=doc.ident,
         path=str(doc.path),
         format=format_of(result, doc.path),
+        rendering=rendering_of(doc.gold),
         status=result.status,
         error=result.error,
         seconds=seconds,

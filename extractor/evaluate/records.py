@@ -14,6 +14,7 @@ from .scoring import KeyRow
 from .thresholds import Threshold
 
 SCHEMA = "extractor-eval-run/1"
+NO_RENDERING = "-"  # the rendering group of documents whose gold does not name one (real reports, samples)
 
 
 class DocumentRecord(BaseModel):
@@ -21,6 +22,7 @@ class DocumentRecord(BaseModel):
     document: str  # set/name
     path: str
     format: str
+    rendering: str = NO_RENDERING  # the gold's "rendering" (how a generated set printed it), if it says
     status: str
     error: str | None = None
     seconds: float
@@ -108,6 +110,7 @@ class RunRecord(BaseModel):
     by_family: dict[str, Tally]
     by_section: dict[str, Tally]
     by_format: dict[str, Tally]
+    by_rendering: dict[str, Tally]
     by_method: dict[str, Tally]
     by_status: dict[str, Tally]
     calibration: list[Bucket]

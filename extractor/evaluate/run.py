@@ -172,6 +172,7 @@ def build_run(
         by_family=tally_by((family_of(r.key), d.document, r) for d, r in keyed),
         by_section=tally_by((section_of(r.key), d.document, r) for d, r in keyed),
         by_format=tally_by((d.format, d.document, r) for d, r in keyed),
+        by_rendering=tally_by((d.rendering, d.document, r) for d, r in keyed),
         by_method=tally_by((r.method or "absent", d.document, r) for d, r in keyed),
         by_status=tally_by((d.status, d.document, r) for d, r in keyed),
         calibration=calibration(r for _, r in keyed),

@@ -104,6 +104,7 @@ def summary(run: RunRecord, limit: int = 20) -> str:
     parts = [
         titled(f"eval {run.started}  ->  {run.out_dir}", sets_table(run)),
         titled("by format", grouped_table("format", run.by_format)),
+        titled("by rendering", grouped_table("rendering", run.by_rendering)),
         titled("by section", grouped_table("section", run.by_section)),
         titled("by field family", grouped_table("family", run.by_family)),
         titled("confidence calibration", calibration_table(run)),

@@ -49,11 +49,12 @@ def _add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _serve_parser(commands: argparse._SubParsersAction) -> None:
+    from ..cli import add_secure_cookies_flag
+
     serve = commands.add_parser("serve", help="serve the review web UI")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
-    serve.add_argument("--secure-cookies", action="store_true",
-                       help="mark the session cookie Secure: browsers then send it over HTTPS only (serve behind TLS)")
+    add_secure_cookies_flag(serve)
     _db_flag(serve)
     serve.set_defaults(run=run_serve)
 
@@ -159,10 +160,10 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from .web import create_app, public_host_warning
 
-    warning = public_host_warning(args.host, args.secure_cookies)
+    warning = public_host_warning(args.host, settings.review_secure_cookies)
     if warning:
         print(warning, file=sys.stderr)
-    app = create_app(_store(settings), settings.review_secret, settings=settings, secure_cookies=args.secure_cookies)
+    app = create_app(_store(settings), settings=settings)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 

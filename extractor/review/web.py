@@ -56,10 +56,13 @@ _ID = re.compile(r"[1-9][0-9]{0,18}")
 
 
 def create_app(store: ReviewStore, secret: str | None = None, *, settings: Settings | None = None,
-               secure_cookies: bool = False, throttle: Throttle | None = None) -> Starlette:
-    """The ASGI app over ``store``; the session secret defaults to the one kept in the store.
-    ``secure_cookies``: mark the session cookie Secure (serve over TLS, or behind a TLS proxy)."""
-    ui = ReviewUI(store, settings or Settings())
+               throttle: Throttle | None = None) -> Starlette:
+    """The ASGI app over ``store``. The session secret is ``secret``, else ``settings.review_secret``,
+    else the one kept in the store; ``settings.review_secure_cookies`` marks the session cookie Secure
+    (serve over TLS, or behind a TLS proxy). Both come from the settings so that the standalone UI
+    (``review serve``) and the one the API mounts under /review behave alike."""
+    settings = settings or Settings()
+    ui = ReviewUI(store, settings)
     signin = SignIn(store, ui.page, throttle or Throttle())
     api = ReviewAPI(store)
     routes = [
@@ -83,8 +86,9 @@ def create_app(store: ReviewStore, secret: str | None = None, *, settings: Setti
     ]
     middleware = [
         Middleware(SecurityHeaders),
-        Middleware(SessionMiddleware, secret_key=secret or store.secret(), session_cookie="review_session",
-                   max_age=SESSION_SECONDS, same_site="strict", https_only=secure_cookies),
+        Middleware(SessionMiddleware, secret_key=secret or settings.review_secret or store.secret(),
+                   session_cookie="review_session", max_age=SESSION_SECONDS, same_site="strict",
+                   https_only=settings.review_secure_cookies),
     ]
     return Starlette(routes=routes, middleware=middleware)
 

@@ -133,7 +133,7 @@ def create_app(settings: Settings, store_dir: Path, token: str, max_upload_bytes
     install_error_handlers(app)
     _routes(app, store, extractions, max_upload_bytes, workers)
     _docs(app)
-    review_mounted = review_db is not None and mount_review(app, review_db)
+    review_mounted = review_db is not None and mount_review(app, review_db, settings)
     app.add_middleware(BodyLimit, max_bytes=max_upload_bytes)
     # The review UI is exempt from the API token: it signs each reviewer in with their own account
     # (password → session cookie + CSRF token, or a per-reviewer bearer token) and records who made
@@ -304,13 +304,15 @@ def _review_db(settings: Settings, store: UploadStore, given: Path | None) -> Pa
     return given or settings.db_path or store.root / "review.sqlite"
 
 
-def mount_review(app: FastAPI, db: Path) -> bool:
-    """Mount the review UI (``extractor.review.web``) under /review; False when it cannot be."""
+def mount_review(app: FastAPI, db: Path, settings: Settings) -> bool:
+    """Mount the review UI (``extractor.review.web``) under /review; False when it cannot be. It gets
+    the service's settings, so its session secret and Secure cookie follow the same configuration as
+    ``extractor review serve``."""
     try:
         from ..batch.review import open_store
         from ..review import web  # type: ignore[attr-defined]
 
-        app.mount(REVIEW_PATH, web.create_app(open_store(db)))
+        app.mount(REVIEW_PATH, web.create_app(open_store(db), settings=settings))
     except Exception as exc:  # an optional part: the API works without it, and says why in the log
         log.warning("review UI not mounted: %s", exc)
         return False

@@ -1,4 +1,4 @@
-"""``extractor serve [--host H] [--port P] [--token T | EXTRACTOR_API_TOKEN] [--data DIR]``."""
+"""``extractor serve [--host H] [--port P] [--token T | EXTRACTOR_API_TOKEN] [--data DIR] [--secure-cookies]``."""
 from __future__ import annotations
 
 import argparse
@@ -14,7 +14,7 @@ MIN_TOKEN_CHARS = 16  # a token shorter than this is guessable; secrets.token_ur
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from ..cli import add_llm_flags
+    from ..cli import add_llm_flags, add_secure_cookies_flag
 
     p = sub.add_parser("serve", help="run the HTTP service (upload → extract → fetch; OpenAPI docs at /docs)",
                        description="Serve the extractor over HTTP. Every API request needs the API token "
@@ -31,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=2, help="extraction worker processes (default 2)")
     p.add_argument("--db", dest="db_path", type=Path, metavar="PATH",
                    help="review store (default: EXTRACTOR_DB_PATH, else DIR/review.sqlite)")
+    add_secure_cookies_flag(p)
     add_llm_flags(p)
     p.set_defaults(run=run)
 
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     if args.max_upload_mb is not None:
         settings = settings.with_(max_upload_bytes=int(args.max_upload_mb * MB))
-    for warning in startup_warnings(args.host, token):
+    for warning in startup_warnings(args.host, token, secure_cookies=settings.review_secure_cookies):
         print(f"extractor serve: warning: {warning}", file=sys.stderr)
     import uvicorn
 
@@ -56,14 +57,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def startup_warnings(host: str, token: str) -> list[str]:
+def startup_warnings(host: str, token: str, *, secure_cookies: bool = False) -> list[str]:
     """What an operator should know before the service listens: it is reachable from other
     machines, or its token is guessable."""
     warnings = []
     if not _loopback(host):
+        advice = "" if secure_cookies else " (and pass --secure-cookies)"
         warnings.append(f"listening on {host}: the API and the review UI are reachable from other machines, "
                         "over plain HTTP (the token and reviewers' passwords travel unencrypted); put a TLS "
-                        "proxy in front, or listen on 127.0.0.1")
+                        f"proxy in front{advice}, or listen on 127.0.0.1")
     if len(token) < MIN_TOKEN_CHARS:
         warnings.append(f"the API token has {len(token)} characters: anyone who can reach the service can guess "
                         f"it. Use at least {MIN_TOKEN_CHARS} random characters, e.g. "
