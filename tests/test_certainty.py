@@ -69,11 +69,15 @@ def _row_readings(rng: random.Random, row: str, truth: dict[str, int]) -> list[R
     return readings
 
 
-def _oracle(rows: dict[str, list[Reading]], eqs: list[Equation], bound: int) -> tuple[dict[str, set[int]], list[dict]]:
+def _oracle(rows: dict[str, list[Reading]], eqs: list[Equation], bound: int,
+            nonzero: set[str]) -> tuple[dict[str, set[int]], list[dict]]:
     """Every value each cell takes over the admissible solutions, and those solutions. Admissible:
     those breaking no identity when there are any; else those whose broken identities all pass
-    through one printed cell (one misprint); else those breaking the fewest."""
-    tiers: dict[str, list] = {"none": [], "one": [], "fewest": [], "zeros": [], "zero_world": []}
+    through one printed cell (one misprint); else those breaking the fewest. When there are some
+    breaking none and the shown one gives a blank (or a cell its reading leaves unprinted) a value
+    other than 0 (``nonzero``), also those in which one of those cells is 0 after all and one other
+    printed cell is misprinted."""
+    tiers: dict[str, list[dict]] = {"none": [], "one": [], "fewest": [], "zero_world": []}
     fewest = None
     for combo in itertools.product(*rows.values()):
         cells: dict[str, CellRead] = {}
@@ -81,16 +85,15 @@ def _oracle(rows: dict[str, list[Reading]], eqs: list[Equation], bound: int) -> 
             cells.update(reading.cells)
         open_keys = [k for k, c in cells.items() if c.value is None]
         printed = {k for k, c in cells.items() if c.kind == "printed"}
-        zeros = [k for k, c in cells.items() if c.kind in ("blank", "missing") and not c.not_in_header]
+        zeroable = {k for k in nonzero if cells[k].kind in ("blank", "missing") and not cells[k].free}
         for fill in itertools.product(range(bound + 1), repeat=len(open_keys)):
             values = {k: c.value for k, c in cells.items()}
             values.update(zip(open_keys, fill))
             broken = [eq for eq in eqs if (lr := evaluate(eq, values)) is not None and lr[0] != lr[1]]
-            blank_zero = not any(values[k] for k in zeros)
+            zeroed = {k for k in zeroable if values[k] == 0}
             if not broken:
                 tiers["none"].append(values)
-                tiers["zeros"].append((values, zeros))
-                if blank_zero:
+                if zeroed:
                     tiers["zero_world"].append(values)
                 continue
             shared = set(printed)
@@ -98,16 +101,14 @@ def _oracle(rows: dict[str, list[Reading]], eqs: list[Equation], bound: int) -> 
                 shared &= set(eq.cells)
             if shared:
                 tiers["one"].append(values)
-                if blank_zero:
+                if zeroed and shared - zeroed:
                     tiers["zero_world"].append(values)
             if fewest is None or len(broken) < fewest[0]:
                 fewest = (len(broken), [values])
             elif len(broken) == fewest[0]:
                 fewest[1].append(values)
     admissible = tiers["none"] or tiers["one"] or (fewest[1] if fewest else [])
-    if tiers["none"] and any(values[k] for values, zeros in tiers["zeros"] for k in zeros):
-        # a blank (or a cell its reading leaves unprinted) is nonzero in some reading: the world in
-        # which blanks are 0 and one cell is misprinted is admissible too
+    if tiers["none"] and nonzero:
         admissible = admissible + tiers["zero_world"]
     seen: dict[str, set[int]] = {}
     for values in admissible:
@@ -120,9 +121,11 @@ def _check(rows: dict[str, list[Reading]]) -> None:
     eqs = _equations()
     bound = 2 * sum(c.value or 0 for readings in rows.values() for c in readings[0].cells.values())
     bound = max(10, bound)  # the solver's own domain for an open cell (solver._upper)
-    seen, admissible = _oracle(rows, eqs, min(bound, 12))
-    assert admissible
     solution = solve(rows, eqs)
+    nonzero = {k for k, c in solution.cells.items()
+               if c.kind in ("blank", "missing") and not c.free and solution.values[k]}
+    seen, admissible = _oracle(rows, eqs, min(bound, 12), nonzero)
+    assert admissible
     unsettled = set(solution.alternatives) | set(solution.incomplete)
     oracle_unsettled = {k for k, vs in seen.items() if len(vs) > 1}
     # the oracle tries open cells only up to 12: what it finds ambiguous is ambiguous; a cell it

@@ -37,9 +37,10 @@ class CellRead:
     glued: bool = False  # cut out of a run of digits that lost its separators
     note: str | None = None
     flags: list[str] = field(default_factory=list)  # reasons for a look found while reading
-    # missing because the header has no such column (a table printed without 其他): nothing was
-    # printed there to vanish, so the cell may hold any value the identities give it
-    not_in_header: bool = False
+    # missing, and nothing says it is blank: a column the header does not have (a table printed
+    # without 其他), or a row whose readings were too many to try. Nothing was printed there to
+    # vanish, so the cell holds whatever value the identities give it (never assumed 0).
+    free: bool = False
 
 
 @dataclass

@@ -89,8 +89,8 @@ class _Builder:
         if cur is None or not cur.labeled or cur.slots or p.grid or not self.records:
             return False
         prev = self.records[-1]
-        return (prev.labeled and prev.numbers > 0 and prev.source is None and _ENUMERATED.match(squash(p.text)) is not None
-                and _ENUMERATED.match(cur.key_text) is None)
+        return (prev.labeled and prev.numbers > 0 and prev.source is None
+                and _ENUMERATED.match(squash(p.text)) is not None and _ENUMERATED.match(cur.key_text) is None)
 
     def attach_tail(self) -> None:
         cur, prev = self.current, self.records[-1]

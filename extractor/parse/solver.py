@@ -18,6 +18,7 @@ every cell it could not settle is returned as unproven.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -37,9 +38,13 @@ def _upper(rows: Mapping[str, Sequence[Reading]]) -> int:
 # Limits are CP-SAT's deterministic time (about a second of work each), not the clock: the same
 # document gets the same answer on a busy machine as on an idle one.
 SOLVE_WORK = 5.0  # per CP-SAT call; a call that runs out proves nothing
+SOLVE_SECONDS = 10.0  # per CP-SAT call, wall clock
 MAX_ROUNDS = 60  # backbone rounds (each settles at least one cell); past them, unsettled cells are flagged
 MISPRINT_ROUNDS = 12  # a misprint can be in one cell per solution: past these, every candidate is in doubt
 BACKBONE_WORK = 3.0  # the whole backbone search of one table; past it, unsettled cells are flagged
+OTHER_WORLD_WORK = 1.0  # each backbone of the world where blanks are 0; past it, unsettled cells are flagged
+# and its wall clock: its answers only add flags, so a busy machine costs review, never a silent error
+OTHER_WORLD_SECONDS = 1.0
 ROUND_WORK = 0.2  # a backbone round's search for the most different solution; any answer will do
 
 
@@ -102,10 +107,10 @@ def _searched(rows: Mapping[str, Sequence[Reading]], names: list[str], equations
     for name in names:
         readings = rows[name]
         if len(readings) == 1:
-            unprinted_row = all(c.kind == "missing" for c in readings[0].cells.values())
+            unprinted_row = all(c.kind == "missing" and not c.free for c in readings[0].cells.values())
             for key, cell in readings[0].cells.items():
                 terms[key] = cell.value if cell.value is not None else _open(model, open_vars, key, upper)
-                if cell.kind == "blank" or unprinted_row or cell.kind == "missing" and not cell.not_in_header:
+                if cell.kind == "blank" or unprinted_row or cell.kind == "missing" and not cell.free:
                     blanks.append(key)
             continue
         picks = [model.NewBoolVar(f"{name}#{i}") for i in range(len(readings))]
@@ -188,16 +193,26 @@ def _searched(rows: Mapping[str, Sequence[Reading]], names: list[str], equations
     shown_solver = _preferred(bound, choices, rows, variables, s0, broken) or first
     shown = {k: (t if isinstance(t, int) else shown_solver.Value(t)) for k, t in terms.items()}
     vanished = _vanished(rows, choices, terms)
-    if bound is hard and _blank_not_zero(hard, terms, blanks, vanished):
-        # A blank cell, a row not printed, or a cell the shown reading says vanished admits a value
-        # only if it is not 0. Read as the 0 a blank means, the print would be wrong in one cell
-        # instead: that world is admissible too. The cells that could be its misprint are in doubt,
-        # and so is every value (and placement) that differs between the two worlds.
-        zero = _blanks_zero(suspect_model, suspects, terms, blanks, vanished)
-        doubted |= _misprint_suspects(zero, suspects)
+    nonzero: list[tuple[str, object | None]] = [(k, None) for k in blanks if shown[k]]
+    nonzero += [(k, p) for k, p in vanished if shown[k] and shown_solver.Value(p)]
+    if bound is hard and nonzero:
+        # The shown solution gives a blank cell, or a cell its reading leaves unprinted, a value
+        # other than 0. If one of them is the 0 a blank means (the others may be numbers a
+        # conversion dropped), the print would be wrong in one cell instead: that world is
+        # admissible too. The cells that could be its misprint are in doubt, and so is every value
+        # (and placement) that differs between the two worlds.
+        zero = _blanks_zero(suspect_model, suspects, terms, nonzero)
+        misprints: set[str] | None = _misprint_suspects(zero, suspects)
+        if misprints is None:  # the other world could not be searched: nothing it could change is proven
+            incomplete = sorted(set(incomplete) | set(variables))
+            doubted |= set(suspects)
+        else:
+            doubted |= misprints
+    if bound is hard and nonzero and misprints is not None:
         tracked_zero = {**variables, **{f"{_PRINTED}{k}": v for k, v in printed.items()}}
         shown_tracked = {k: shown_solver.Value(v) for k, v in tracked_zero.items()}
-        other, unsettled = _backbone(zero.clone(), tracked_zero, shown_tracked, rounds=MISPRINT_ROUNDS)
+        other, unsettled = _backbone(zero.clone(), tracked_zero, shown_tracked, rounds=MISPRINT_ROUNDS,
+                                     work=OTHER_WORLD_WORK, seconds=OTHER_WORLD_SECONDS)
         for key, found in other.items():
             if key.startswith(_PRINTED):
                 placement.add(key.removeprefix(_PRINTED))
@@ -260,58 +275,48 @@ def _vanished(rows: Mapping[str, Sequence[Reading]], choices: dict, terms: dict)
     for name, picks in choices.items():
         for pick, reading in zip(picks, rows[name]):
             for key, cell in reading.cells.items():
-                if cell.kind in ("missing", "blank") and not cell.not_in_header \
+                if cell.kind in ("missing", "blank") and not cell.free \
                         and not isinstance(terms.get(key, 0), int):
                     out.append((key, pick))
     return out
 
 
-def _blank_not_zero(model, terms: dict, blanks: list[str], vanished: list[tuple[str, object]]) -> bool:
-    """Whether some solution of ``model`` gives a blank cell, or a cell its reading leaves
-    unprinted, a value other than 0."""
-    probe = model.clone()
-    some = []
-    for key in blanks:
-        if isinstance(terms[key], int):
-            continue
-        b = probe.NewBoolVar(f"nonzero:{key}")
-        probe.Add(terms[key] != 0).OnlyEnforceIf(b)
-        some.append(b)
-    for key, pick in vanished:
-        b = probe.NewBoolVar(f"nonzero:{key}")
-        probe.Add(terms[key] != 0).OnlyEnforceIf(b)
-        probe.AddImplication(b, pick)
-        some.append(b)
-    if not some:
-        return False
-    probe.AddBoolOr(some)
-    return _feasible(probe) is not None
-
-
-def _blanks_zero(suspect_model, suspects: dict, terms: dict, blanks: list[str], vanished: list[tuple[str, object]]):
-    """The one-misprint model in which every blank cell, and every cell a picked reading leaves
-    unprinted, is 0, and the misprint is in a printed number (a blank "misprinted" would be the
-    other world again)."""
+def _blanks_zero(suspect_model, suspects: dict, terms: dict, nonzero: list[tuple[str, object | None]]):
+    """The one-misprint model in which one of the ``nonzero`` cells (blank, or left unprinted by the
+    reading picked, and not 0 in the shown solution) is 0 after all, as a blank means; the misprint
+    is in a printed number (a blank "misprinted" would be the other world again)."""
     zero = suspect_model.clone()
-    for key in blanks:
-        zero.Add(terms[key] == 0)
+    choices = []
+    for key, pick in nonzero:
+        chosen = zero.NewBoolVar(f"zero:{key}")
+        zero.Add(terms[key] == 0).OnlyEnforceIf(chosen)
+        if pick is not None:
+            zero.AddImplication(chosen, pick)
         if key in suspects:
-            zero.Add(suspects[key] == 0)
-    for key, pick in vanished:
-        zero.Add(terms[key] == 0).OnlyEnforceIf(pick)
-        if key in suspects:
-            zero.AddImplication(suspects[key], pick.Not())
+            zero.AddImplication(chosen, suspects[key].Not())
+        choices.append(chosen)
+    zero.AddBoolOr(choices)
     return zero
 
 
-def _misprint_suspects(zero, suspects: dict) -> set[str]:
-    """The cells that could be the one misprint in the world where blanks are 0."""
-    first = _feasible(zero)
-    if first is None or not suspects:
+def _misprint_suspects(zero, suspects: dict) -> set[str] | None:
+    """The cells that could be the one misprint in the world where blanks are 0; None when the
+    search could not tell whether that world has any solution (then nothing about it is proven)."""
+    from ortools.sat.python import cp_model
+
+    if not suspects:
         return set()
+    first = _solver()
+    first.parameters.cp_model_presolve = True  # measured: minutes without it on a glued table, 0.03 s with
+    status = first.Solve(zero)
+    if status == cp_model.INFEASIBLE:
+        return set()
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
     tracked = {f"{_SUSPECT}{k}": v for k, v in suspects.items()}
     s0 = {k: first.Value(v) for k, v in tracked.items()}
-    alternatives, incomplete = _backbone(zero.clone(), tracked, s0, rounds=MISPRINT_ROUNDS)
+    alternatives, incomplete = _backbone(zero.clone(), tracked, s0, rounds=MISPRINT_ROUNDS, work=OTHER_WORLD_WORK,
+                                         seconds=OTHER_WORLD_SECONDS)
     found = {k for k, v in s0.items() if v} | set(alternatives) | set(incomplete)
     return {k.removeprefix(_SUSPECT) for k in found}
 
@@ -395,13 +400,17 @@ def _open(model, open_vars: dict, key: str, upper: int):
     return var
 
 
-def _solver():
+def _solver(deadline: float | None = None):
     from ortools.sat.python import cp_model
 
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1  # deterministic, and the machine's other core serves the batch
     solver.parameters.random_seed = 0
     solver.parameters.max_deterministic_time = SOLVE_WORK
+    # a backstop only: CP-SAT's deterministic time can lag the clock by orders of magnitude on a
+    # model it finds hard (measured: minutes for 5 units); a solve cut here proves nothing
+    solver.parameters.max_time_in_seconds = SOLVE_SECONDS if deadline is None else \
+        max(0.01, min(SOLVE_SECONDS, deadline - time.perf_counter()))
     # The models are small (hundreds of booleans): presolve and probing cost more than they save
     # (measured: 0.31 s → 0.035 s per optimisation on sample 001).
     solver.parameters.cp_model_presolve = False
@@ -409,10 +418,11 @@ def _solver():
     return solver
 
 
-def _backbone(model, variables: dict, shown: dict[str, int],
-              rounds: int = MAX_ROUNDS) -> tuple[dict[str, list[int]], list[str]]:
+def _backbone(model, variables: dict, shown: dict[str, int], rounds: int = MAX_ROUNDS,
+              work: float = BACKBONE_WORK, seconds: float | None = None) -> tuple[dict[str, list[int]], list[str]]:
     """Cells of ``variables`` on which admissible solutions disagree (with the other values found), and
-    the cells left unsettled if a solve ran out of time."""
+    the cells left unsettled if a solve ran out of time (``work`` in CP-SAT's deterministic units,
+    and ``seconds`` of wall clock when given)."""
     from ortools.sat.python import cp_model
 
     alternatives: dict[str, list[int]] = {}
@@ -429,15 +439,16 @@ def _backbone(model, variables: dict, shown: dict[str, int],
     model.Maximize(sum(differs.values()))
     unsettled = set(variables)
     spent = 0.0
+    deadline = None if seconds is None else time.perf_counter() + seconds
     for _ in range(rounds):
-        if spent > BACKBONE_WORK:
+        if spent > work or deadline is not None and time.perf_counter() > deadline:
             return alternatives, sorted(unsettled)  # out of work: what is left stays unproven
-        solver = _solver()
+        solver = _solver(deadline)
         solver.parameters.max_deterministic_time = ROUND_WORK
         status = solver.Solve(model)
         spent += solver.deterministic_time
         if status == cp_model.UNKNOWN:  # no answer yet: ask again, for any answer, with the full time
-            solver = _solver()
+            solver = _solver(deadline)
             status = solver.Solve(_feasibility(model))
             spent += solver.deterministic_time
         if status == cp_model.INFEASIBLE:

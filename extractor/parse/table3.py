@@ -129,15 +129,17 @@ def read_table3(records: list[Record], year: int | None, doc: Document) -> Table
         rec = assigned.get(key)
         if rec is None:
             missing_rows.append(key)
-            readings[key] = [Reading({request_key(key, c): missing() for c in COLUMNS}, desc="row not printed")]
+            # a row not found may be printed where the reader could not see it: unknown, not blank
+            readings[key] = [Reading({request_key(key, c): CellRead(None, None, None, "missing", free=True)
+                                      for c in COLUMNS}, desc="row not printed")]
             continue
         found, complete = row_readings(key, slots[key], absent, vanish, separated)
         if not complete:
             # not every reading was tried: the row must not prove anything about the others, so it
             # enters the solve as not printed; its cells are flagged whatever the identities say
             unproven.append(key)
-            found = [Reading({request_key(key, c): missing(rec.label_where) for c in COLUMNS},
-                             desc="too many readings to try")]
+            found = [Reading({request_key(key, c): CellRead(None, None, rec.label_where, "missing", free=True)
+                              for c in COLUMNS}, desc="too many readings to try")]
         readings[key] = found or [_unreadable(key, rec)]
     solution = solve(readings, table3_equations(version))
     shown = bool(set(assigned) & {r.key for r in OTHER_ROWS_2021 + (OTHER_ROW_2019,)})
@@ -358,7 +360,7 @@ def _reading(row: str, slots: list[Slot], assignment: list[int | None], absent: 
         if col not in used:
             penalty += 0 if col in absent else (2 if col == "total" else 3)
             if col in absent:
-                cells[request_key(row, col)].not_in_header = True
+                cells[request_key(row, col)].free = True
     desc = " ".join(f"{COLUMNS[c]}" if c is not None else "-" for c in assignment)
     return Reading(cells, penalty, desc)
 
