@@ -31,6 +31,9 @@ GLYPH = 0.08  # inch: the least glyph height assumed when deciding whether two r
 LINE_PAD = 0.02  # inch of paper kept around a line's ink for the recogniser
 TABLE_PAD = 0.03  # inch around a table blanked before the rest of the page is detected
 TEXT_MARGIN = 0.1  # inch of paper kept around the ink left for detection
+RULE_REMAINS = 0.9  # share of a cell's width a run at its edge must cover to be what is left of a rule
+RULE_SOLID = 0.6  # share of such a run's pixels that must be ink (a line of text is far less solid)
+EDGE_REACH = 0.06  # inch: a run this close to a cell's edge lies against its rule (a double rule's inner line too)
 # a rule the rule finder did not take, looked for again where a merged cell crosses a grid line
 REACH = 0.02  # inch either side of the grid line (its position comes from the rules of other rows)
 END_CLEAR = 0.04  # inch at each end of the stretch left out (the crossing rules and their blur)
@@ -118,7 +121,7 @@ def _cell_lines(page: ScanPage, cell: Box) -> list[PixelBox]:
     if x1 - x0 < 2 or y1 - y0 < 2:
         return []
     ink = page.ink[y0:y1, x0:x1]
-    rows = np.flatnonzero(ink.any(axis=1))
+    rows = _without_rule_remains(ink, np.flatnonzero(ink.any(axis=1)), dpi)
     if rows.size == 0:
         return []
     pad = max(2, int(round(LINE_PAD * dpi)))
@@ -130,6 +133,27 @@ def _cell_lines(page: ScanPage, cell: Box) -> list[PixelBox]:
         out.append((max(x0, x0 + int(cols[0]) - pad), max(y0, y0 + top - pad),
                     min(x1, x0 + int(cols[-1]) + 1 + pad), min(y1, y0 + bottom + pad)))
     return out
+
+
+def _without_rule_remains(ink: np.ndarray, rows: np.ndarray, dpi: float) -> np.ndarray:
+    """The inked rows of a cell less a thin, solid run at its top or bottom edge that crosses the
+    whole cell: what is left of a thick rule (a bold bottom border) beyond the pixels taken as the
+    rule. A line of text is taller and far from solid; read, such a run came out as ``一`` after a
+    value, or as garbage after a label."""
+    if rows.size == 0:
+        return rows
+    edge = max(2, int(round(EDGE_REACH * dpi)))
+    thin = scan_image.RULE_THICKNESS * dpi
+    runs = np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1)
+    keep = []
+    for run in runs:
+        at_edge = run[0] <= edge or run[-1] >= ink.shape[0] - 1 - edge
+        band = ink[run[0]:run[-1] + 1]
+        if (at_edge and len(run) <= thin and band.any(axis=0).mean() >= RULE_REMAINS
+                and band.mean() >= RULE_SOLID):
+            continue
+        keep.append(run)
+    return np.concatenate(keep) if keep else rows[:0]
 
 
 def _lines(rows: np.ndarray, dpi: float) -> list[tuple[int, int]]:
