@@ -227,3 +227,21 @@ def test_a_rule_too_faint_for_the_rule_finder_splits_its_rows_and_they_are_not_p
     clean = read(faint=False)
     assert [[c.text for c in row] for row in clean.rows] == rows
     assert not any(c.padded for row in clean.rows for c in row)
+
+
+def test_what_is_left_of_a_thick_rule_in_a_cell_is_not_read_as_text() -> None:
+    """A thin solid run across the whole cell against its rule (the inner line of a double or bold
+    border) is dropped from the cell's ink rows; a digit, and a line of text touching the rule, stay."""
+    import numpy as np
+
+    from extractor.ingest.scanned import _without_rule_remains
+
+    ink = np.zeros((33, 71), np.uint8)
+    ink[3:22, 13:22] = 1  # a digit
+    ink[25:28, 1:70] = 1  # the remains of the bottom rule
+    rows = np.flatnonzero(ink.any(axis=1))
+    assert _without_rule_remains(ink, rows, 150).tolist() == list(range(3, 22))
+    text = np.zeros((33, 71), np.uint8)
+    text[14:32, :] = np.arange(71) % 3 == 0  # glyph strokes across the cell, down to its bottom edge
+    rows = np.flatnonzero(text.any(axis=1))
+    assert _without_rule_remains(text, rows, 150).tolist() == rows.tolist()
