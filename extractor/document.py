@@ -53,7 +53,9 @@ class Cell(BaseModel):
     rowspan: int = 1
     colspan: int = 1
     spanned: bool = False  # a copy placed by expanding another cell's rowspan/colspan
-    padded: bool = False  # a position the source row did not have (a short row squared to the grid)
+    # a position the source row did not have (a short row squared to the grid), or one whose row the
+    # source does not establish (a scanned row divided by a rule found only faintly): not pinned
+    padded: bool = False
 
 
 class TextBlock(BaseModel):

@@ -182,3 +182,66 @@ def test_committed_scan_golds_are_what_the_generator_makes() -> None:
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     assert module.check_golds(SCANNED) == []
     assert len(module.specs()) >= 30
+
+
+def test_a_rule_too_faint_for_the_rule_finder_splits_its_rows_and_they_are_not_pinned() -> None:
+    """A light rule the rule finder does not take (Word's tight cells printed grey) is found again
+    where it divides a merged cell: the rows come out apart, but their cells are marked ``padded``
+    (no header binding pins them) with a confidence of at most 0.5, and the block says why. A clean
+    black-ruled table keeps every row pinned."""
+    import pymupdf
+
+    from extractor.ingest.pdf import DOUBT_CONFIDENCE, read_pdf
+
+    from .test_ocr import CJK, GlyphEngine, _pdf_source, glyph_words, image_only
+
+    rows = [["", "自然人", "商业企业", "总计"], ["（一）予以公开", "7", "2", "9"], ["（二）部分公开", "", "", ""],
+            ["（三）不予公开", "1", "", "1"]]
+
+    def read(faint: bool) -> TableBlock:
+        native = pymupdf.open()
+        page = native.new_page(width=595, height=842)
+        xs, top, height = [72, 300, 360, 420, 480], 100, 20
+        for r in range(len(rows) + 1):
+            y = top + r * height
+            if faint and r == 2:  # 0.3pt of light grey, straddling two pixel rows at 150 dpi
+                page.draw_line((xs[0], y + 0.24), (xs[-1], y + 0.24), width=0.3, color=(0.93, 0.93, 0.93))
+            else:
+                page.draw_line((xs[0], y), (xs[-1], y), width=0.8)
+        for x in xs:
+            page.draw_line((x, top), (x, top + len(rows) * height), width=0.8)
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                if text:
+                    page.insert_text((xs[c] + 4, top + r * height + 14), text, fontname=CJK, fontsize=10.5)
+        engine = GlyphEngine(glyph_words(native[0]))
+        (table,) = _grids(read_pdf(image_only(native).tobytes(), _pdf_source(), Settings(), engine))
+        return table
+
+    table = read(faint=True)
+    assert [[c.text for c in row] for row in table.rows] == rows
+    assert [all(c.padded for c in row) for row in table.rows] == [False, True, True, False]
+    assert all(c.where.confidence is not None and c.where.confidence <= DOUBT_CONFIDENCE
+               for row in table.rows[1:3] for c in row)
+    assert [e.split(":")[0] for e in table.evidence if "not pinned" in e] == ["row 2", "row 3"]
+    clean = read(faint=False)
+    assert [[c.text for c in row] for row in clean.rows] == rows
+    assert not any(c.padded for row in clean.rows for c in row)
+
+
+def test_what_is_left_of_a_thick_rule_in_a_cell_is_not_read_as_text() -> None:
+    """A thin solid run across the whole cell against its rule (the inner line of a double or bold
+    border) is dropped from the cell's ink rows; a digit, and a line of text touching the rule, stay."""
+    import numpy as np
+
+    from extractor.ingest.scanned import _without_rule_remains
+
+    ink = np.zeros((33, 71), np.uint8)
+    ink[3:22, 13:22] = 1  # a digit
+    ink[25:28, 1:70] = 1  # the remains of the bottom rule
+    rows = np.flatnonzero(ink.any(axis=1))
+    assert _without_rule_remains(ink, rows, 150).tolist() == list(range(3, 22))
+    text = np.zeros((33, 71), np.uint8)
+    text[14:32, :] = np.arange(71) % 3 == 0  # glyph strokes across the cell, down to its bottom edge
+    rows = np.flatnonzero(text.any(axis=1))
+    assert _without_rule_remains(text, rows, 150).tolist() == rows.tolist()

@@ -139,6 +139,8 @@ class _PageTable:
     texts: list[str]  # one per span
     route: Route = "native"
     confidences: list[float | None] = field(default_factory=list)  # one per span (OCR pages)
+    # OCR pages: rows whose division the scan does not establish (a rule found only faintly), and why
+    doubtful: dict[int, str] = field(default_factory=dict)
 
     def confidence(self, index: int) -> float | None:
         return self.confidences[index] if self.confidences else None
@@ -278,6 +280,7 @@ def _scanned_page(page: pymupdf.Page, engine: OcrEngine, settings: Settings) -> 
     scan = scanned.prepare(gray, dpi)
     grids = _grids(_merge_rules([_Rule(*s) for s in scan.rules.horizontal]),
                    _merge_rules([_Rule(*s) for s in scan.rules.vertical]))
+    doubts = [_split_doubtful(grid, scan) for grid in grids]
     cells = iter(scanned.read_cells(scan, [g.span_box(i) for g in grids for i in range(len(g.spans))], engine))
     result = _Page(number=number, height=page.rect.height, has_images=True, route="ocr")
     if dpi < OCR_DPI:
@@ -287,10 +290,11 @@ def _scanned_page(page: pymupdf.Page, engine: OcrEngine, settings: Settings) -> 
     if scan.skew:
         result.warnings.append(f"page {number} was scanned {abs(scan.skew):.2f}° askew; "
                                "it was straightened before OCR")
-    for grid in grids:
+    for grid, doubtful in zip(grids, doubts):
         read = [next(cells) for _ in grid.spans]
         result.tables.append(_PageTable(number, grid, [ocr.clean_cell(_cell_lines_text(c)) for c in read],
-                                        route="ocr", confidences=[_cell_confidence(c) for c in read]))
+                                        route="ocr", confidences=[_cell_confidence(c) for c in read],
+                                        doubtful=doubtful))
     words = scanned.outside_words(scan, [g.bbox for g in grids], engine)
     unruled, words = ocr.unruled_tables(words)
     result.row_tables = [
@@ -320,6 +324,112 @@ def _grey(page: pymupdf.Page, settings: Settings) -> tuple[np.ndarray, float]:
     pix = page.get_pixmap(matrix=pymupdf.Matrix(dpi / 72, dpi / 72), colorspace=pymupdf.csGRAY, alpha=False)
     gray = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.stride)[:, : pix.width]
     return gray, dpi
+
+
+DOUBT_FILL = 0.6  # share of a cell's width (height) along which a faint rule runs for it to count
+DOUBT_REACH = 3.0  # pt: a faint rule this close to a grid line is that grid line
+
+
+def _split_doubtful(grid: _Grid, scan: Any) -> dict[int, str]:
+    """Split the cells of a scanned grid where a rule runs that the rule finder did not take
+    (``scanned.faint_lines``), and return the rows whose division is therefore in doubt, with why.
+
+    A merged or tall cell of a scan is a claim that no rule divides it. In the tight cells of a
+    Word table printed by LibreOffice a light rule, or a black one that glyphs touch, can fail the
+    rule finder; two rows then become one, whose label reads as the last row's and whose values
+    sit in the wrong row, or two value cells become one (``0 | 0`` read as ``010``). So every
+    column of the grid is looked at again for faint horizontal rules, along grid lines the cell
+    crosses and between them (a rule lost in every column leaves no grid line; it must cross two
+    columns at least to count), and every grid line a merged cell crosses for a faint vertical
+    one. Where one runs, the cell is split there, and the rows on either side are marked doubtful:
+    their cells are not trusted as positions (see ``_scan_blocks``). ``grid`` is updated in place."""
+    from . import scanned
+
+    s = scan.dpi / 72
+    edges_h = _lines_at(grid, True)
+    profile, judged, origin = scanned.faint_lines(scan, True, grid.ys[0], grid.ys[-1],
+                                                  list(zip(grid.xs, grid.xs[1:])))
+    ys = list(grid.ys)
+    added: dict[float, set[int]] = {}  # a horizontal line's position → the columns it divides
+    for y, columns, unjudged in _faint_rows(profile, judged, origin, s):
+        # where text touches the line on both sides (a tight label cell) it could not be judged: it
+        # runs on there too unless a line of text crosses it
+        columns |= {k for k in unjudged if not scanned.glyph_crosses(scan, y, grid.xs[k], grid.xs[k + 1])}
+        r = min(range(len(ys)), key=lambda i: abs(ys[i] - y))
+        if abs(ys[r] - y) <= DOUBT_REACH:
+            new = {k for k in columns if not _covered(edges_h[r], grid.xs[k], grid.xs[k + 1])}
+            if new and 0 < r < len(ys) - 1:
+                added.setdefault(ys[r], set()).update(new)
+        elif len(columns) >= 2 and min(abs(v - y) for v in ys) >= MIN_TRACK:
+            added.setdefault(y, set()).update(columns)
+    doubtful_at: dict[float, str] = {y: f"a faint rule at y={y:.1f}pt the rule finder did not take" for y in added}
+    new_ys = sorted(set(ys) | set(added))
+    h_at: list[list[tuple[float, float]]] = []
+    for y in new_ys:
+        old = edges_h[ys.index(y)] if y in ys else []
+        h_at.append(old + [(grid.xs[k], grid.xs[k + 1]) for k in sorted(added.get(y, ()))])
+    v_at = _lines_at(grid, False)
+    v_doubt: dict[int, float] = {}
+    for r0, c0, r1, c1 in grid.spans:
+        for c in range(c0 + 1, c1):
+            for k in range(r0, r1):
+                if scanned.rule_evidence(scan, False, grid.xs[c], grid.ys[k], grid.ys[k + 1]) >= DOUBT_FILL:
+                    v_at[c].append((grid.ys[k], grid.ys[k + 1]))
+                    v_doubt[k] = grid.xs[c]
+    if not added and not v_doubt:
+        return {}
+    doubtful: dict[int, str] = {}
+    for y, why in doubtful_at.items():
+        r = new_ys.index(y)
+        for row in (r - 1, r):
+            doubtful.setdefault(row, why)
+    for k, x in v_doubt.items():
+        mid = (grid.ys[k] + grid.ys[k + 1]) / 2
+        for row in range(len(new_ys) - 1):
+            if new_ys[row] <= mid < new_ys[row + 1] or grid.ys[k] <= new_ys[row] < grid.ys[k + 1]:
+                doubtful.setdefault(row, f"a faint rule at x={x:.1f}pt the rule finder did not take")
+    grid.ys = new_ys
+    grid.spans, grid.owner = _spans(grid.xs, new_ys, v_at, h_at)
+    return doubtful
+
+
+def _faint_rows(profile: np.ndarray, judged: np.ndarray, origin: int,
+                scale: float) -> list[tuple[float, set[int], set[int]]]:
+    """Faint horizontal lines in per-column fill profiles: (position in points, the columns along
+    which it runs, the columns where it could not be judged), neighbouring pixel rows of one line
+    taken together."""
+    import numpy as np  # only on OCR pages: numpy comes with the OCR dependency
+
+    from .scanned import MIN_OPEN
+
+    hits = profile >= DOUBT_FILL
+    rows = np.flatnonzero(hits.any(axis=0))
+    out: list[tuple[float, set[int], set[int]]] = []
+    group: list[int] = []
+    for row in [*rows.tolist(), None]:
+        if group and (row is None or row - group[-1] > 2):
+            columns = set(np.flatnonzero(hits[:, group].any(axis=1)).tolist())
+            unjudged = set(np.flatnonzero((judged[:, group] < MIN_OPEN).all(axis=1)).tolist()) - columns
+            centre = (origin + (group[0] + group[-1]) / 2 + 0.5) / scale
+            out.append((centre, columns, unjudged))
+            group = []
+        if row is not None:
+            group.append(row)
+    return out
+
+
+def _lines_at(grid: _Grid, horizontal: bool) -> list[list[tuple[float, float]]]:
+    """The stretches of each grid line that separate cells (its rules, as ``_spans`` needs them)."""
+    positions = grid.ys if horizontal else grid.xs
+    at: list[list[tuple[float, float]]] = [[] for _ in positions]
+    for r0, c0, r1, c1 in grid.spans:
+        if horizontal:
+            at[r0].append((grid.xs[c0], grid.xs[c1]))
+            at[r1].append((grid.xs[c0], grid.xs[c1]))
+        else:
+            at[c0].append((grid.ys[r0], grid.ys[r1]))
+            at[c1].append((grid.ys[r0], grid.ys[r1]))
+    return at
 
 
 def _cell_lines_text(cell: CellText) -> str:
@@ -790,6 +900,7 @@ def _scan_blocks(chain: _Chain, first_index: int) -> list[TableBlock]:
         ]
         grid = _expand(spans, rows, index)
         evidence = [f"page {table.page}: {rows}×{len(xs) - 1} grid from the ruling lines of the scan"]
+        evidence += _mark_doubtful(grid, table.doubtful)
         if k:
             evidence.append(f"continues the table of page {chain.tables[k - 1].page}: {chain.reasons[k - 1]}")
             repeated = _repeated_header_rows(blocks[0].rows, grid)
@@ -798,6 +909,22 @@ def _scan_blocks(chain: _Chain, first_index: int) -> list[TableBlock]:
         blocks.append(TableBlock(rows=grid, where=Where(page=table.page, bbox=table.grid.bbox, table=index,
                                                         route="ocr"), evidence=evidence))
     return blocks
+
+
+DOUBT_CONFIDENCE = 0.5  # the confidence a cell of a doubtful row keeps at most (check.OCR_TRUSTED is 0.9)
+
+
+def _mark_doubtful(grid: list[list[Cell]], doubtful: dict[int, str]) -> list[str]:
+    """Rows whose division the scan does not establish lose their claim to positions: every cell is
+    marked ``padded`` (the header binding pins no such row, so the parser reads it as a row whose
+    geometry is lost, with its readings and identities) and keeps a confidence of at most
+    ``DOUBT_CONFIDENCE`` (a value from it that no identity confirms is flagged)."""
+    for r in doubtful:
+        for cell in grid[r]:
+            cell.padded = True
+            conf = cell.where.confidence
+            cell.where.confidence = DOUBT_CONFIDENCE if conf is None else min(conf, DOUBT_CONFIDENCE)
+    return [f"row {r + 1}: not pinned, {why}" for r, why in sorted(doubtful.items())]
 
 
 def _repeated_header_rows(first: list[list[Cell]], page: list[list[Cell]]) -> int:
