@@ -5,9 +5,10 @@ Works the same on real grids, tab rows, one cell per line and glued text:
 - numbers and blanks after a label are its slots. Every blank is kept: in a grid or a separated row
   it is a cell at a position; whether a blank next to the label is a cell or label padding is for the
   table reader to decide (with the header binding, or as a reading);
-- a source row holding several numbers and no text is an *unlabeled* record: either values detached
-  from a label printed alone just before it (kept as ``label_hint``) or a row whose label was lost
-  in conversion; the table reader decides, and places the latter by template order;
+- a source row holding several numbers and no text (or, in a grid, several cells) is an *unlabeled*
+  record: either values detached from a label printed alone just before it (kept as
+  ``label_hint``) or a row whose label was lost in conversion; the table reader decides, and places
+  the latter by template order;
 - a source row holding a single number or a blank continues the current record (one cell per line);
 - a line of bare text after a row's values and before an enumerated label ends the previous row's
   label: text without geometry prints a wrapped label cell around its row's values
@@ -114,7 +115,8 @@ def build_records(items: list[Piece]) -> list[Record]:
         values = [p for p in row if p.kind in ("num", "blank")]
         nums = [p for p in values if p.kind == "num"]
         if not texts:
-            if len(nums) >= 2:
+            # a grid row is a row of the table whatever it holds: all blank, it is still its cells
+            if len(nums) >= 2 or (len(values) >= 2 and all(p.grid for p in values)):
                 cur = b.current
                 hint = cur.label if cur is not None and cur.labeled and not cur.numbers else ""
                 b.start(labeled=False).label_hint = hint

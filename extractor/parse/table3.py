@@ -96,7 +96,8 @@ def read_table3(records: list[Record], year: int | None, doc: Document) -> Table
         if not rec.numbers and not pinned and not any(p.text for p in rec.slots):
             continue  # empty cells alone are a row only where the geometry says they are cells
         if not rec.labeled:
-            sequence.append((None, rec))
+            if rec.numbers:  # a row of empty cells and no label is no template row (a spacer)
+                sequence.append((None, rec))
             continue
         spec = match_row(rec.label, specs)
         if spec is None or spec.key in assigned or _capacity(rec, pinned) < MIN_SLOTS:
