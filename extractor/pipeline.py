@@ -73,11 +73,12 @@ def extract(path: str | Path, settings: Settings, assistant: Assistant | None = 
     started = time.perf_counter()
     name = str(path)
     versions = {"extractor": __version__}
+    doc: Document | None = None
     try:
         doc = load(path, settings)
         result = extract_document(doc, settings, assistant)
-    except errors.NotAReport as exc:
-        result = Result(document=name, status="not_a_report", error=str(exc))
+    except errors.NotAReport as exc:  # what the reader noticed may be why (a page read at low resolution)
+        result = Result(document=name, status="not_a_report", error=str(exc), warnings=doc.warnings if doc else [])
     except errors.ExtractorError as exc:
         result = Result(document=name, status="failed", error=str(exc))
     except Exception as exc:  # a bug of ours must not stop a batch: report it as data
@@ -91,7 +92,8 @@ def extract(path: str | Path, settings: Settings, assistant: Assistant | None = 
 
 def extract_document(doc: Document, settings: Settings, assistant: Assistant | None = None) -> Result:
     parsed = parse(doc)
-    result = Result(document=doc.source.path, status="ok", source=doc.source, report=parsed.report)
+    result = Result(document=doc.source.path, status="ok", source=doc.source, report=parsed.report,
+                    warnings=list(doc.warnings))
     if assistant is not None:
         assistant.assist(doc, parsed, result)
     result.findings = [*result.findings, *check(parsed.report)]  # the assistant's findings stay

@@ -91,6 +91,9 @@ class Result(BaseModel):
     report: Report | None = None
     findings: list[Finding] = Field(default_factory=list)
     causes: list[Cause] = Field(default_factory=list)  # flagged values grouped by shared reason
+    # what the reader noticed about the file (a page read at reduced resolution, a skewed scan,
+    # hidden text): not about any one value, but a user weighing the numbers should see it
+    warnings: list[str] = Field(default_factory=list)
     versions: dict[str, str] = Field(default_factory=dict)  # extractor, prompts, model, …
     usage: dict[str, Any] = Field(default_factory=dict)  # LLM calls and tokens
     seconds: float | None = None

@@ -294,7 +294,8 @@ BAD = {  # name → (bytes builder, status, words in the message)
     "encrypted.pdf": ("encrypted", "failed", "password"),
     "corrupt.pdf": ("corrupt", "failed", "damaged"),
     "zero-page.pdf": ("zero", "failed", "no pages"),
-    "300-pages.pdf": ("pages300", "failed", "300 pages"),
+    "300-pages.pdf": ("pages300", "failed", "300 pages, over the 200-page limit (EXTRACTOR_MAX_PAGES)"),
+    "201-frames.tif": ("frames201", "failed", "201 frames, over the 200-page limit (EXTRACTOR_MAX_PAGES)"),
     "61-scanned-pages.pdf": ("scanned61", "failed", "need OCR"),
     "corrupt.png": ("png", "failed", "damaged"),
     "huge.png": ("huge", "failed", "pixel limit"),
@@ -317,6 +318,13 @@ def _bad(kind: str) -> bytes:
 
         buffer = io.BytesIO()
         Image.new("1", (10000, 6000), 1).save(buffer, "PNG")
+        return buffer.getvalue()
+    if kind == "frames201":
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        frames = [Image.new("1", (8, 8), 1) for _ in range(201)]
+        frames[0].save(buffer, "TIFF", save_all=True, append_images=frames[1:])
         return buffer.getvalue()
     dot = pymupdf.Pixmap(pymupdf.csGRAY, pymupdf.IRect(0, 0, 8, 8), False).tobytes("png")
     for _ in range(300 if kind == "pages300" else pdf_reader.MAX_OCR_PAGES + 1):
@@ -482,7 +490,7 @@ def test_a_page_drawn_14400_pt_wide_is_rendered_within_the_pixel_cap(settings) -
     engine.read_lines = lambda image, boxes, dpi: seen.append(image.shape) or [ocr.OcrLine("", ())] * len(boxes)  # type: ignore[method-assign]
     doc = read_pdf(_poster(14_400, 842), _pdf_source(), settings, engine)
     assert seen and all(h * w <= settings.max_render_pixels for h, w in seen)
-    assert any("max_render_pixels" in w and "14,400×842 pt" in w for w in doc.warnings), doc.warnings
+    assert any("EXTRACTOR_MAX_RENDER_PIXELS" in w and "14,400×842 pt" in w for w in doc.warnings), doc.warnings
 
 
 def test_a_page_too_large_even_for_the_least_resolution_fails_naming_the_limit(tmp_path: Path, monkeypatch,
@@ -493,4 +501,56 @@ def test_a_page_too_large_even_for_the_least_resolution_fails_naming_the_limit(t
     started = time.perf_counter()
     result = extract(path, settings)
     assert time.perf_counter() - started < 10
-    assert result.status == "failed" and "max_render_pixels" in result.error, result.error
+    assert result.status == "failed" and "EXTRACTOR_MAX_RENDER_PIXELS" in result.error, result.error
+
+
+# ---- regions longer than the detector's side are read in pieces -----------------------------------
+@pytest.mark.parametrize("region", [(0, 0, 6400, 40), (0, 0, 40, 6400), (10, 5, 21_210, 1185), (0, 0, 2400, 3300),
+                                    (0, 0, 4001, 2000), (0, 0, 4000, 1999)])
+def test_pieces_keep_every_pixel_once_and_stay_within_the_detector_side(region) -> None:
+    cut = ocr.pieces(region, overlap=150)
+    x0, y0, x1, y1 = region
+    kept = sorted(keep for _, keep in cut)
+    # the kept parts tile the region exactly (no pixel kept twice, none lost)
+    along = 0 if x1 - x0 >= y1 - y0 else 1
+    assert kept[0][along] == region[along] and kept[-1][along + 2] == region[along + 2]
+    assert all(a[along + 2] == b[along] for a, b in zip(kept, kept[1:]))
+    assert all(keep[1 - along] == region[1 - along] and keep[3 - along] == region[3 - along] for keep in kept)
+    for piece, keep in cut:  # each piece holds its kept part and is no longer than it must be
+        assert piece[0] <= keep[0] and piece[1] <= keep[1] and piece[2] >= keep[2] and piece[3] >= keep[3]
+        long, short = max(piece[2] - piece[0], piece[3] - piece[1]), min(piece[2] - piece[0], piece[3] - piece[1])
+        assert len(cut) == 1 or long <= max(ocr.MAX_SIDE, short) + 2 * 150
+
+
+def test_a_band_far_longer_than_the_detector_side_is_read_whole_by_the_real_engine() -> None:
+    """rapidocr shrinks an image to 2,000 px on its long side: a band of text 6,400 px wide came out
+    0 px high (ResizeImgError, an internal error). Cut in pieces, every figure is read, once."""
+    import cv2
+
+    image = np.full((60, 6400), 255, np.uint8)
+    for x, text in ((100, "1234"), (1960, "5678"), (4100, "9012"), (6200, "3456")):
+        cv2.putText(image, text, (x, 45), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)
+    words = ocr.RapidOcrEngine().recognize(image, 150)
+    runs = sorted(run.text for line in ocr.word_runs(words) for run in line)
+    assert runs == ["1234", "3456", "5678", "9012"], runs
+
+
+def test_a_scanned_page_drawn_14400_pt_wide_and_800_high_is_read_by_the_real_engine(tmp_path: Path,
+                                                                                   settings) -> None:
+    path = tmp_path / "band.pdf"
+    path.write_bytes(_poster(14_400, 800))
+    result = extract(path, settings)
+    assert result.status != "failed", result.error
+    assert any("EXTRACTOR_MAX_RENDER_PIXELS" in w for w in result.warnings), result.warnings
+
+
+def test_an_image_the_engine_cannot_resize_is_a_clear_failure_not_an_internal_error() -> None:
+    from rapidocr_onnxruntime.utils.process_img import ResizeImgError
+
+    def refuses(*args, **kwargs):
+        raise ResizeImgError()
+
+    engine = ocr.RapidOcrEngine()
+    engine._model = refuses  # what rapidocr raises when a side would shrink to 0 px
+    with pytest.raises(errors.CorruptInput, match="OCR failed on a page image: ResizeImgError"):
+        engine.recognize(np.full((40, 400), 255, np.uint8), 150)

@@ -18,7 +18,7 @@ import pymupdf
 
 from .. import errors
 from ..document import Document, Source
-from ..settings import Settings
+from ..settings import Settings, limit_name
 from .pdf import OCR_DPI, read_pdf
 
 if TYPE_CHECKING:  # ocr needs numpy, which only the OCR extra installs
@@ -56,7 +56,8 @@ def _frames(data: bytes, max_pages: int) -> list[tuple[bytes, int, int, float]]:
         with Image.open(io.BytesIO(data)) as image:
             count = getattr(image, "n_frames", 1)
             if count > max_pages:
-                raise errors.TooLarge(f"the image has {count} frames, over the {max_pages}-page limit")
+                raise errors.TooLarge(f"the image has {count} frames, over the {max_pages}-page limit "
+                                      f"({limit_name('max_pages')})")
             return [_frame(frame) for frame in ImageSequence.Iterator(image)]
     except Image.DecompressionBombError as exc:
         raise errors.TooLarge(f"the image is too large to read: {exc}") from None

@@ -105,16 +105,28 @@ class RapidOcrEngine:
         self._lock = threading.Lock()
 
     def recognize(self, image: np.ndarray, dpi: float, region: PixelBox | None = None) -> list[OcrWord]:
+        scale = 72.0 / dpi
+        read: list[list[OcrWord]] = []
+        cut = pieces(region or (0, 0, image.shape[1], image.shape[0]), overlap=int(dpi))
+        for piece, keep in cut:
+            lines = 1 + max((w.line for words in read for w in words), default=-1)  # a piece's lines are its own
+            read.append([OcrWord(w.text, w.bbox, w.confidence, w.line + lines)
+                         for w in self._recognize(image, dpi, piece) if _centre_in(w.bbox, keep, scale)])
+        if len(cut) > 1 and cut[0][1][3] == cut[-1][1][3]:  # cut across lines of text: join their halves
+            return _joined_at_cuts(read, [keep[0] * scale for _, keep in cut[1:]], dpi * scale)
+        return [w for words in read for w in words]
+
+    def _recognize(self, image: np.ndarray, dpi: float, region: PixelBox) -> list[OcrWord]:
         import cv2
 
-        x0, y0, x1, y1 = region or (0, 0, image.shape[1], image.shape[0])
+        x0, y0, x1, y1 = region
         try:
             # per-call options reset every detector option not given, so all of them are given
             result, _ = self._load()(cv2.cvtColor(image[y0:y1, x0:x1], cv2.COLOR_GRAY2BGR), use_cls=False,
                                      return_word_box=True, text_score=self._text_score, box_thresh=self._box_thresh,
                                      unclip_ratio=1.6)
-        except (RuntimeError, ValueError, cv2.error) as exc:
-            raise errors.CorruptInput(f"OCR failed on a page image: {exc}") from None
+        except _ocr_errors() as exc:
+            raise errors.CorruptInput(f"OCR failed on a page image: {str(exc) or type(exc).__name__}") from None
         return _words(result or [], 72.0 / dpi, (x0, y0))
 
     def read_lines(self, image: np.ndarray, boxes: Sequence[PixelBox], dpi: float) -> list[OcrLine]:
@@ -125,8 +137,8 @@ class RapidOcrEngine:
         crops = [cv2.cvtColor(image[y0:y1, x0:x1], cv2.COLOR_GRAY2BGR) for x0, y0, x1, y1 in boxes]
         try:
             readings, _ = self._load().text_rec(crops, return_word_box=True)
-        except (RuntimeError, ValueError, cv2.error) as exc:
-            raise errors.CorruptInput(f"OCR failed on a page image: {exc}") from None
+        except _ocr_errors() as exc:
+            raise errors.CorruptInput(f"OCR failed on a page image: {str(exc) or type(exc).__name__}") from None
         return [_line(reading) for reading in readings]
 
     def _load(self) -> Any:
@@ -146,6 +158,77 @@ class RapidOcrEngine:
                 except (RuntimeError, ValueError, OSError) as exc:
                     raise errors.DependencyMissing(f"the OCR models could not be loaded: {exc}") from None
             return self._model
+
+
+MAX_SIDE = 2000  # rapidocr shrinks an image whose long side is longer (its max_side_len)
+
+
+def pieces(region: PixelBox, overlap: int, max_side: int = MAX_SIDE) -> list[tuple[PixelBox, PixelBox]]:
+    """``region`` cut along its long side when it is more than twice as long as ``max(max_side,
+    short side)``: (piece, the part of it whose words it keeps) pairs. rapidocr shrinks an image to
+    ``max_side`` on its long side, so a band across a page drawn 14,400 pt wide would be read at a
+    tenth of its size (or, once its short side rounds to 0 px, not at all: ResizeImgError). Pieces
+    overlap by ``overlap`` px, so a character cut at one piece's edge is whole in its neighbour,
+    which keeps it: every character is kept once, by the piece its centre falls in."""
+    x0, y0, x1, y1 = region
+    wide = x1 - x0 >= y1 - y0
+    start, end, short = (x0, x1, y1 - y0) if wide else (y0, y1, x1 - x0)
+    step = max(max_side, short)
+    if end - start <= 2 * step:
+        return [(region, region)]
+    out: list[tuple[PixelBox, PixelBox]] = []
+    for lo in range(start, end, step):
+        hi = min(end, lo + step)
+        a, b = max(start, lo - overlap), min(end, hi + overlap)
+        out.append(((a, y0, b, y1), (lo, y0, hi, y1)) if wide else ((x0, a, x1, b), (x0, lo, x1, hi)))
+    return out
+
+
+def _centre_in(box: Box, keep: PixelBox, scale: float) -> bool:
+    """Whether a word's centre (page points; ``scale`` points per pixel) lies in ``keep`` (pixels),
+    half-open so that a centre on the line between two pieces is kept once."""
+    cx, cy = (box[0] + box[2]) / 2 / scale, (box[1] + box[3]) / 2 / scale
+    return keep[0] <= cx < keep[2] and keep[1] <= cy < keep[3]
+
+
+def _joined_at_cuts(read: list[list[OcrWord]], cuts: list[float], reach: float) -> list[OcrWord]:
+    """The words of pieces cut side by side (``cuts``: the x of each cut, points), with a line cut in
+    two given one number again: its halves end and start within ``reach`` of the cut and share most
+    of their height. Line numbers say which words belong to one line of text."""
+    same: dict[int, int] = {}
+    for left, right, x in zip(read, read[1:], cuts):
+        ends = _line_boxes(left)
+        for line, box in _line_boxes(right).items():
+            if box[0] > x + reach:
+                continue
+            for other, obox in ends.items():
+                shared = min(box[3], obox[3]) - max(box[1], obox[1])
+                if obox[2] >= x - reach and shared > 0.5 * min(box[3] - box[1], obox[3] - obox[1]):
+                    same[line] = same.get(other, other)
+                    break
+    return [OcrWord(w.text, w.bbox, w.confidence, same.get(w.line, w.line)) for words in read for w in words]
+
+
+def _line_boxes(words: list[OcrWord]) -> dict[int, Box]:
+    boxes: dict[int, Box] = {}
+    for w in words:
+        b = boxes.get(w.line, w.bbox)
+        boxes[w.line] = (min(b[0], w.bbox[0]), min(b[1], w.bbox[1]), max(b[2], w.bbox[2]), max(b[3], w.bbox[3]))
+    return boxes
+
+
+def _ocr_errors() -> tuple[type[Exception], ...]:
+    """What the engine raises on an image it cannot read, translated to CorruptInput: rapidocr's own
+    error for an image it cannot resize (a class in each module that defines one) among them."""
+    import cv2
+
+    found: tuple[type[Exception], ...] = (RuntimeError, ValueError, cv2.error)
+    try:
+        from rapidocr_onnxruntime.ch_ppocr_det.utils import ResizeImgError as DetError
+        from rapidocr_onnxruntime.utils.process_img import ResizeImgError
+    except ImportError:  # another version: its errors surface as internal errors, with a traceback logged
+        return found
+    return (*found, ResizeImgError, DetError)
 
 
 def _line(reading: tuple) -> OcrLine:

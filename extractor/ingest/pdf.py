@@ -46,7 +46,7 @@ import pymupdf
 
 from .. import errors
 from ..document import Cell, Document, Route, Source, TableBlock, TextBlock, Where
-from ..settings import Settings
+from ..settings import Settings, limit_name
 
 if TYPE_CHECKING:  # ocr needs numpy and opencv, which only the OCR dependency brings
     import numpy as np
@@ -207,7 +207,8 @@ def _check_pages(pdf: pymupdf.Document, settings: Settings) -> None:
     if pdf.page_count == 0:
         raise errors.EmptyInput("the PDF has no pages")
     if pdf.page_count > settings.max_pages:
-        raise errors.TooLarge(f"the PDF has {pdf.page_count} pages, over the {settings.max_pages}-page limit")
+        raise errors.TooLarge(f"the PDF has {pdf.page_count} pages, over the {settings.max_pages}-page limit "
+                              f"({limit_name('max_pages')})")
 
 
 # ---- scanned pages ---------------------------------------------------------------------------
@@ -259,7 +260,7 @@ def _ocr_pages(pdf: pymupdf.Document, pages: list[_Page], reasons: dict[int, str
         if page.number + 1 in reasons:
             pages[index] = _scanned_page(page, engine, settings)
     listed = ", ".join(f"{n} ({reason})" for n, reason in reasons.items())
-    return [f"read by OCR ({engine.name}, {OCR_DPI} dpi): page {listed}"]
+    return [f"read by OCR ({engine.name}, at most {OCR_DPI} dpi): page {listed}"]
 
 
 def _default_engine() -> OcrEngine:
@@ -286,7 +287,7 @@ def _scanned_page(page: pymupdf.Page, engine: OcrEngine, settings: Settings) -> 
     if dpi < OCR_DPI:
         result.warnings.append(f"page {number} ({page.rect.width:,.0f}×{page.rect.height:,.0f} pt) was read at "
                                f"{dpi:.0f} dpi to stay within {settings.max_render_pixels:,} pixels "
-                               "(max_render_pixels)")
+                               f"({limit_name('max_render_pixels')})")
     if scan.skew:
         result.warnings.append(f"page {number} was scanned {abs(scan.skew):.2f}° askew; "
                                "it was straightened before OCR")
@@ -319,8 +320,8 @@ def _grey(page: pymupdf.Page, settings: Settings) -> tuple[np.ndarray, float]:
         if dpi < MIN_OCR_DPI:
             raise errors.TooLarge(
                 f"page {page.number + 1} is {page.rect.width:,.0f}×{page.rect.height:,.0f} pt: within "
-                f"max_render_pixels={settings.max_render_pixels:,} it could only be read at {dpi:.0f} dpi, "
-                f"under the {MIN_OCR_DPI} dpi OCR needs")
+                f"{settings.max_render_pixels:,} pixels ({limit_name('max_render_pixels')}) it could only be read at "
+                f"{dpi:.0f} dpi, under the {MIN_OCR_DPI} dpi OCR needs")
     pix = page.get_pixmap(matrix=pymupdf.Matrix(dpi / 72, dpi / 72), colorspace=pymupdf.csGRAY, alpha=False)
     gray = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.stride)[:, : pix.width]
     return gray, dpi
