@@ -39,3 +39,25 @@ def test_table4_row_is_read_cell_by_cell(cells: list[str], tmp_path: Path) -> No
         value = values[key]
         assert value.value == int(cell or 0), key
         assert "not_found" not in value.flags, key
+
+
+# what OCR and a rule finder leave of table 四's header: a spanning header cut into cells, noise
+# inside a word, punctuation after it
+DAMAGED = {
+    "split": HEADER.replace("<td colspan=5>未经复议直接起诉</td>",
+                            "<td>未经</td><td>复议直</td><td colspan=3>接起诉</td>"),
+    "noise": HEADER.replace("<td colspan=5>行政复议</td>", "<td colspan=5>行政1复议</td>"),
+    "colon": HEADER.replace("<td colspan=5>未经复议直接起诉</td>", "<td colspan=5>未经复议直接起诉：</td>"),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGED))
+def test_a_damaged_table4_header_still_binds_every_column(damage: str, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setitem(globals(), "HEADER", DAMAGED[damage])
+    cells = ["1", "1", "2", "0", "4", "2", "1", "0", "1", "4", "0", "0", "0", "0", "0"]
+    path = tmp_path / "report.html"
+    path.write_text(_page(cells), encoding="utf-8")
+    values = extract(path, Settings()).report.values
+    for key, cell in zip(APPEAL_KEYS, cells):
+        assert values[key].value == int(cell), key
+        assert not {"ambiguous", "not_found"} & set(values[key].flags), (key, values[key].flags)

@@ -504,35 +504,45 @@ def test_a_page_too_large_even_for_the_least_resolution_fails_naming_the_limit(t
     assert result.status == "failed" and "EXTRACTOR_MAX_RENDER_PIXELS" in result.error, result.error
 
 
-# ---- regions longer than the detector's side are read in pieces -----------------------------------
-@pytest.mark.parametrize("region", [(0, 0, 6400, 40), (0, 0, 40, 6400), (10, 5, 21_210, 1185), (0, 0, 2400, 3300),
-                                    (0, 0, 4001, 2000), (0, 0, 4000, 1999)])
-def test_pieces_keep_every_pixel_once_and_stay_within_the_detector_side(region) -> None:
-    cut = ocr.pieces(region, overlap=150)
-    x0, y0, x1, y1 = region
-    kept = sorted(keep for _, keep in cut)
-    # the kept parts tile the region exactly (no pixel kept twice, none lost)
-    along = 0 if x1 - x0 >= y1 - y0 else 1
-    assert kept[0][along] == region[along] and kept[-1][along + 2] == region[along + 2]
-    assert all(a[along + 2] == b[along] for a, b in zip(kept, kept[1:]))
-    assert all(keep[1 - along] == region[1 - along] and keep[3 - along] == region[3 - along] for keep in kept)
-    for piece, keep in cut:  # each piece holds its kept part and is no longer than it must be
-        assert piece[0] <= keep[0] and piece[1] <= keep[1] and piece[2] >= keep[2] and piece[3] >= keep[3]
-        long, short = max(piece[2] - piece[0], piece[3] - piece[1]), min(piece[2] - piece[0], piece[3] - piece[1])
-        assert len(cut) == 1 or long <= max(ocr.MAX_SIDE, short) + 2 * 150
+# ---- text outside tables is read in pieces bounded by pixels -------------------------------------
+@pytest.mark.parametrize("shape", [(40, 6400), (6400, 40), (1180, 21_200), (1988, 1406), (3508, 2480), (100, 100)])
+@pytest.mark.parametrize("lines", [False, True], ids=["blank", "lines of text"])
+def test_pieces_keep_every_pixel_once_within_the_bounds(shape, lines: bool) -> None:
+    image = np.full(shape, 255, np.uint8)
+    if lines:  # rows of ink 30 px high every 45 px, broken every 40 px: cuts must fall in the gaps
+        for y in range(10, shape[0] - 30, 45):
+            for x in range(0, shape[1], 40):
+                image[y:y + 30, x:x + 34] = 0
+    overlap = 85
+    rows = ocr.pieces(image, overlap)
+    kept = np.zeros(shape, np.int32)
+    for row in rows:
+        assert len({keep[1] for _, keep in row}) == 1  # a row of pieces side by side
+        for piece, keep in row:
+            kept[keep[1]:keep[3], keep[0]:keep[2]] += 1
+            assert piece[0] <= keep[0] and piece[1] <= keep[1] and piece[2] >= keep[2] and piece[3] >= keep[3]
+            assert piece[2] - piece[0] <= ocr.MAX_SIDE + 2 * overlap
+            # pixels: the bound, and what moving a cut back to a gap in the ink may add
+            bound = ocr.MAX_PIXELS + overlap * (ocr.MAX_SIDE + 2 * overlap)
+            assert (piece[2] - piece[0]) * (piece[3] - piece[1]) <= bound
+            if lines:  # a cut across the lines of text falls where there is none
+                assert keep[1] == 0 or not image[keep[1]].min() == 0
+    assert (kept == 1).all()
 
 
 def test_a_band_far_longer_than_the_detector_side_is_read_whole_by_the_real_engine() -> None:
     """rapidocr shrinks an image to 2,000 px on its long side: a band of text 6,400 px wide came out
-    0 px high (ResizeImgError, an internal error). Cut in pieces, every figure is read, once."""
+    0 px high (ResizeImgError, an internal error). Cut in pieces, every figure is read, once, and a
+    figure cut in two is one run again."""
     import cv2
 
     image = np.full((60, 6400), 255, np.uint8)
-    for x, text in ((100, "1234"), (1960, "5678"), (4100, "9012"), (6200, "3456")):
+    for x, text in ((100, "1234"), (1550, "5678"), (4100, "9012"), (6200, "3456")):
         cv2.putText(image, text, (x, 45), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)
     words = ocr.RapidOcrEngine().recognize(image, 150)
     runs = sorted(run.text for line in ocr.word_runs(words) for run in line)
     assert runs == ["1234", "3456", "5678", "9012"], runs
+    assert all(100 * 72 / 150 - 5 < w.bbox[0] for w in words) and max(w.bbox[2] for w in words) > 6200 * 72 / 150
 
 
 def test_a_scanned_page_drawn_14400_pt_wide_and_800_high_is_read_by_the_real_engine(tmp_path: Path,

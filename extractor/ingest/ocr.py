@@ -105,16 +105,27 @@ class RapidOcrEngine:
         self._lock = threading.Lock()
 
     def recognize(self, image: np.ndarray, dpi: float, region: PixelBox | None = None) -> list[OcrWord]:
-        scale = 72.0 / dpi
-        read: list[list[OcrWord]] = []
-        cut = pieces(region or (0, 0, image.shape[1], image.shape[0]), overlap=int(dpi))
-        for piece, keep in cut:
-            lines = 1 + max((w.line for words in read for w in words), default=-1)  # a piece's lines are its own
-            read.append([OcrWord(w.text, w.bbox, w.confidence, w.line + lines)
-                         for w in self._recognize(image, dpi, piece) if _centre_in(w.bbox, keep, scale)])
-        if len(cut) > 1 and cut[0][1][3] == cut[-1][1][3]:  # cut across lines of text: join their halves
-            return _joined_at_cuts(read, [keep[0] * scale for _, keep in cut[1:]], dpi * scale)
-        return [w for words in read for w in words]
+        import cv2
+
+        x0, y0, x1, y1 = region or (0, 0, image.shape[1], image.shape[0])
+        crop, read_dpi = image[y0:y1, x0:x1], min(dpi, READ_DPI)
+        if read_dpi < dpi:
+            crop = cv2.resize(crop, (max(1, round(crop.shape[1] * read_dpi / dpi)),
+                                     max(1, round(crop.shape[0] * read_dpi / dpi))), interpolation=cv2.INTER_AREA)
+        scale, shift = 72.0 / read_dpi, (x0 * 72.0 / dpi, y0 * 72.0 / dpi)
+        words: list[OcrWord] = []
+        first_line = 0  # line numbers run on across pieces: a piece's lines are its own
+        for row in pieces(crop, overlap=int(read_dpi / 2)):
+            read: list[list[OcrWord]] = []
+            for piece, keep in row:
+                found = self._recognize(crop, read_dpi, piece)
+                read.append([OcrWord(w.text, w.bbox, w.confidence, w.line + first_line)
+                             for w in found if _centre_in(w.bbox, keep, scale)])
+                first_line += 1 + max((w.line for w in found), default=-1)
+            words += _joined_at_cuts(read, [keep[0] * scale for _, keep in row[1:]], read_dpi * scale)
+        dx, dy = shift
+        return [OcrWord(w.text, (w.bbox[0] + dx, w.bbox[1] + dy, w.bbox[2] + dx, w.bbox[3] + dy), w.confidence, w.line)
+                for w in words]
 
     def _recognize(self, image: np.ndarray, dpi: float, region: PixelBox) -> list[OcrWord]:
         import cv2
@@ -160,28 +171,42 @@ class RapidOcrEngine:
             return self._model
 
 
-MAX_SIDE = 2000  # rapidocr shrinks an image whose long side is longer (its max_side_len)
+# Text outside tables is detected and read at most at READ_DPI, in pieces of at most MAX_SIDE px a
+# side and MAX_PIXELS px: the detector's memory grows with its input (~150 MB per million pixels on
+# top of ~130 MB), so a whole A4 page at 2,000 px took 550 MB more and a page drawn 14,400 pt wide
+# could not be read at all (rapidocr shrinks any image to 2,000 px on its long side: a band across
+# it came out 0 px high). 170 dpi is what the 2,000 px cap gave an A4 page scanned at 200-300 dpi.
+READ_DPI = 170
+MAX_SIDE = 2000
+MAX_PIXELS = 1_000_000
 
 
-def pieces(region: PixelBox, overlap: int, max_side: int = MAX_SIDE) -> list[tuple[PixelBox, PixelBox]]:
-    """``region`` cut along its long side when it is more than twice as long as ``max(max_side,
-    short side)``: (piece, the part of it whose words it keeps) pairs. rapidocr shrinks an image to
-    ``max_side`` on its long side, so a band across a page drawn 14,400 pt wide would be read at a
-    tenth of its size (or, once its short side rounds to 0 px, not at all: ResizeImgError). Pieces
-    overlap by ``overlap`` px, so a character cut at one piece's edge is whole in its neighbour,
-    which keeps it: every character is kept once, by the piece its centre falls in."""
-    x0, y0, x1, y1 = region
-    wide = x1 - x0 >= y1 - y0
-    start, end, short = (x0, x1, y1 - y0) if wide else (y0, y1, x1 - x0)
-    step = max(max_side, short)
-    if end - start <= 2 * step:
-        return [(region, region)]
-    out: list[tuple[PixelBox, PixelBox]] = []
-    for lo in range(start, end, step):
-        hi = min(end, lo + step)
-        a, b = max(start, lo - overlap), min(end, hi + overlap)
-        out.append(((a, y0, b, y1), (lo, y0, hi, y1)) if wide else ((x0, a, x1, b), (x0, lo, x1, hi)))
-    return out
+def pieces(image: np.ndarray, overlap: int, max_side: int = MAX_SIDE,
+           max_pixels: int = MAX_PIXELS) -> list[list[tuple[PixelBox, PixelBox]]]:
+    """``image`` cut into rows of pieces side by side: (piece, the part of it whose words it keeps).
+    Cuts go where the image has least ink near where they are due (between lines of text, between
+    characters), and pieces overlap by ``overlap`` px, so a character near a cut is whole in the
+    piece that keeps it: every character is kept once, by the piece its centre falls in."""
+    height, width = image.shape[:2]
+    columns = -(-width // max_side)
+    core_height = max(overlap, max_pixels // min(width, max_side + 2 * overlap) - 2 * overlap)
+    ink = image < 128
+    xs = _cuts(ink.sum(axis=0), columns, overlap)
+    ys = _cuts(ink.sum(axis=1), -(-height // core_height), overlap)
+    return [[((max(0, x0 - overlap), max(0, y0 - overlap), min(width, x1 + overlap), min(height, y1 + overlap)),
+              (x0, y0, x1, y1)) for x0, x1 in zip(xs, xs[1:])] for y0, y1 in zip(ys, ys[1:])]
+
+
+def _cuts(ink: np.ndarray, parts: int, reach: int) -> list[int]:
+    """Where to cut a length with this much ink per position into ``parts`` nearly equal parts:
+    each cut at the position of least ink within ``reach`` before where it is due."""
+    length = len(ink)
+    cuts = [0]
+    for k in range(1, parts):
+        due = k * length // parts
+        lo = max(cuts[-1] + 1, due - reach)
+        cuts.append(lo + int(np.argmin(ink[lo:due + 1])) if due >= lo else due)
+    return [*cuts, length]
 
 
 def _centre_in(box: Box, keep: PixelBox, scale: float) -> bool:
@@ -196,7 +221,7 @@ def _joined_at_cuts(read: list[list[OcrWord]], cuts: list[float], reach: float) 
     two given one number again: its halves end and start within ``reach`` of the cut and share most
     of their height. Line numbers say which words belong to one line of text."""
     same: dict[int, int] = {}
-    for left, right, x in zip(read, read[1:], cuts):
+    for left, right, x in zip(read, read[1:], cuts, strict=False):
         ends = _line_boxes(left)
         for line, box in _line_boxes(right).items():
             if box[0] > x + reach:

@@ -20,7 +20,7 @@ recorded.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..document import Cell, Document, TableBlock
@@ -183,11 +183,51 @@ def _block_bindings(block: TableBlock, vocabulary: Vocabulary) -> BlockBindings:
     return out
 
 
+_CJK = "\u4e00-\u9fff"
+_NOISE_INSIDE = re.compile(f"(?<=[{_CJK}])[0-9A-Za-z|!！:：;；,，.。、·\\-_~]+(?=[{_CJK}])")
+_NOISE_AFTER = re.compile(r"[:：;；,，.。、!！\-_~]+$")
+
+
+def header_text(text: str) -> str:
+    """A header cell's text for matching header words: squashed, without what OCR leaves inside a
+    word (行政1复议) or after it (未经复议直接起诉：). Not before it: "3.其他" is a row label."""
+    return _NOISE_AFTER.sub("", _NOISE_INSIDE.sub("", squash(text)))
+
+
+def _header_names(cells: Sequence[Cell], words: Callable[[str], str | None]) -> dict[int, str]:
+    """Positions named by a header word: a cell's own text, else the text of adjacent cells read
+    together (a spanning header the geometry cut into cells, 未经 | 复议直 | 接起诉, or that OCR
+    read in parts), each run of repeated text (a span expanded) counted once."""
+    runs: list[tuple[str, list[int]]] = []
+    for pos, cell in enumerate(cells):
+        text = header_text(cell.text)
+        if runs and runs[-1][0] == text:
+            runs[-1][1].append(pos)
+        else:
+            runs.append((text, [pos]))
+    names: dict[int, str] = {}
+    i = 0
+    while i < len(runs):
+        for j in range(i + 1, min(len(runs), i + MAX_HEADER_PARTS) + 1):
+            if not runs[j - 1][0] or (j > i + 1 and words(runs[j - 1][0])):
+                break  # a blank or a header word of its own ends a split header
+            name = words("".join(text for text, _ in runs[i:j]))
+            if name is not None:
+                names.update((pos, name) for _, positions in runs[i:j] for pos in positions)
+                i = j - 1
+                break
+        i += 1
+    return names
+
+
+MAX_HEADER_PARTS = 3  # cells a header word may be cut into
+
+
 def _is_header_row(cells: Sequence[Cell], vocabulary: Vocabulary) -> bool:
     roles = [cell_role(c) for c in cells if not c.spanned]
     if "num" in roles:
         return False
-    return any(vocabulary.column(squash(c.text)) or vocabulary.group(squash(c.text)) for c in cells)
+    return bool(_header_names(cells, vocabulary.column) or _header_names(cells, vocabulary.group))
 
 
 def _bind(group: list[list[Cell]], vocabulary: Vocabulary, geometry: str) -> dict[int, Binding]:
@@ -199,14 +239,8 @@ def _bind(group: list[list[Cell]], vocabulary: Vocabulary, geometry: str) -> dic
         width = len(cells)
         columns = by_width.setdefault(width, {})
         groups = groups_by_width.setdefault(width, {})
-        for pos, cell in enumerate(cells):
-            text = squash(cell.text)
-            name = vocabulary.column(text)
-            if name is not None:
-                columns[pos] = name
-            grp = vocabulary.group(text)
-            if grp is not None:
-                groups[pos] = grp
+        columns.update(_header_names(cells, vocabulary.column))
+        groups.update(_header_names(cells, vocabulary.group))
     out: dict[int, Binding] = {}
     for width, columns in by_width.items():
         if vocabulary.groups:
