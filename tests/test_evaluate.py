@@ -355,6 +355,18 @@ def test_command_line_eval(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert (tmp_path / "cli" / "run.json").exists() and (tmp_path / "cli" / "report.html").exists()
 
 
+def test_workers_score_the_same_documents_the_same(good: EvalRun, tmp_path: Path) -> None:
+    """Extraction in worker processes (what `make test` uses to halve the gate's time) changes who
+    extracts, not what comes out: the same documents in the same order with the same scores."""
+    parallel = evaluate([SAMPLES, REAL_SET], tmp_path / "w2", workers=2)
+    assert parallel.code == good.code
+
+    def scores(run: EvalRun) -> list[tuple[str, float, int, str]]:
+        return [(d["document"], d["accuracy"], d["silent_errors"], d["status"]) for d in run.record["documents"]]
+
+    assert scores(parallel) == scores(good)
+
+
 # --- metric details -------------------------------------------------------------------------------
 
 

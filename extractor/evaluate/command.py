@@ -29,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--thresholds", type=Path, metavar="FILE",
                    help="thresholds file (default: thresholds.json beside the set folders)")
     p.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: runs/<timestamp>)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="extraction processes (default 1, so that each document is timed alone)")
     add_llm_flags(p)
     p.set_defaults(run=run)
 
@@ -47,4 +49,5 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         stdout=sys.stdout,
         stderr=sys.stderr,
         thresholds_file=args.thresholds,
+        workers=max(1, args.workers),
     )

@@ -17,9 +17,12 @@ more silent errors than allowed); 2 the eval could not run (a broken set, thresh
 """
 from __future__ import annotations
 
+import multiprocessing
 import platform
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
@@ -27,14 +30,15 @@ from typing import Any, TextIO
 
 from .. import errors
 from ..ingest import FORMATS, sniff_file
-from ..pipeline import Extractor
+from ..pipeline import Extractor, shared_extractor
+from ..settings import Settings
 from ..tools import TOOLS, Tool, absence, available
 from . import html, terminal
 from .baseline import BaselineError, diff, load_baseline
 from .measure import measure
 from .metrics import LLMUsage, calibration, family_of, llm_usage, section_of, tally, tally_by, timing
 from .records import DocumentRecord, RunRecord, SetRecord, SilentError
-from .sets import LabelledSet, discover_all
+from .sets import LabelledDocument, LabelledSet, discover_all
 from .thresholds import Threshold, ThresholdError, default_file, effective, failures, load_thresholds
 
 EXIT_OK, EXIT_THRESHOLD, EXIT_UNUSABLE = 0, 1, 2
@@ -59,11 +63,14 @@ def run_eval(
     stderr: TextIO | None = None,
     thresholds_file: Path | None = None,
     limit: int = 20,
+    workers: int = 1,
 ) -> int:
     """Evaluate ``extractor`` on ``sets``; returns the exit code (see the module docstring).
 
     Thresholds: ``fail_under``/``max_silent`` when given, else each set's entry in ``thresholds_file``
     (default: the ``thresholds.json`` beside the set folders, i.e. ``evals/thresholds.json``).
+    ``workers`` > 1 extracts in that many processes, each with its own Extractor built from the
+    settings (the scores are the same; each document's seconds then share the machine).
     """
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
@@ -75,7 +82,8 @@ def run_eval(
         return EXIT_UNUSABLE
     started = _now()
     skipped = skipped_sets(labelled)
-    documents = [measure(doc, extractor) for s in labelled if s.name not in skipped for doc in s.documents]
+    todo = [doc for s in labelled if s.name not in skipped for doc in s.documents]
+    documents = measure_all(todo, extractor, workers)
     out_dir = _output_dir(out_dir)
     run = build_run(labelled, documents, limits, extractor, started, out_dir, skipped)
     if base is not None and baseline is not None:
@@ -84,6 +92,26 @@ def run_eval(
     print(terminal.summary(run, limit), file=stdout)
     print(f"wrote {out_dir / 'run.json'} and {out_dir / 'report.html'}", file=stdout)
     return run.exit_code
+
+
+def measure_all(documents: Sequence[LabelledDocument], extractor: Extractor, workers: int) -> list[DocumentRecord]:
+    """Every document measured, in order; in ``workers`` processes when more than one. A worker
+    that dies (a crash in a native library) costs the parallelism, not the run: what it left
+    undone is measured here, one at a time."""
+    if workers <= 1 or len(documents) <= 1:
+        return [measure(doc, extractor) for doc in documents]
+    done: list[DocumentRecord] = []
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for record in pool.map(_measure_in_worker, documents, [extractor.settings] * len(documents)):
+                done.append(record)
+    except BrokenProcessPool:
+        pass
+    return done + [measure(doc, extractor) for doc in documents[len(done):]]
+
+
+def _measure_in_worker(doc: LabelledDocument, settings: Settings) -> DocumentRecord:
+    return measure(doc, shared_extractor(settings))
 
 
 def prepare(

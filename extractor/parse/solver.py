@@ -45,7 +45,9 @@ BACKBONE_WORK = 3.0  # the whole backbone search of one table; past it, unsettle
 OTHER_WORLD_WORK = 1.0  # each backbone of the world where blanks are 0; past it, unsettled cells are flagged
 # and its wall clock: its answers only add flags, so a busy machine costs review, never a silent error
 OTHER_WORLD_SECONDS = 1.0
-ROUND_WORK = 0.2  # a backbone round's search for the most different solution; any answer will do
+# a backbone round's search for the most different solution; any answer will do, so a short one: at
+# 0.2 four rounds of sample 001 took 1.1 s of its 1.3 s, at 0.01 they take 0.06 s and settle the same cells
+ROUND_WORK = 0.01
 
 
 @dataclass
