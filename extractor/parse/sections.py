@@ -4,7 +4,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_NUM = r"[一二三四五六七八九十]{1,2}\s*[、.．]\s*"
+# the mark after the numeral: 、 as printed, or what OCR and typists make of it (六·其他需要报告的事项 from a
+# scan lost section 六 and its 信息处理费)
+_NUM = r"[一二三四五六七八九十]{1,2}\s*[、.．·•丶，,]\s*"
 _GAP = r"\s*"
 
 
