@@ -10,6 +10,7 @@ import io
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pymupdf
@@ -557,10 +558,13 @@ def test_a_scanned_page_drawn_14400_pt_wide_and_800_high_is_read_by_the_real_eng
 def test_an_image_the_engine_cannot_resize_is_a_clear_failure_not_an_internal_error() -> None:
     from rapidocr_onnxruntime.utils.process_img import ResizeImgError
 
-    def refuses(*args, **kwargs):
-        raise ResizeImgError()
+    class Refuses:  # what rapidocr raises when a side would shrink to 0 px
+        text_rec = SimpleNamespace(rec_image_shape=[3, 48, 96])
+
+        def __call__(self, *args, **kwargs):
+            raise ResizeImgError()
 
     engine = ocr.RapidOcrEngine()
-    engine._model = refuses  # what rapidocr raises when a side would shrink to 0 px
+    engine._model = Refuses()
     with pytest.raises(errors.CorruptInput, match="OCR failed on a page image: ResizeImgError"):
         engine.recognize(np.full((40, 400), 255, np.uint8), 150)
